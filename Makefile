@@ -1,0 +1,63 @@
+# BANSOS 360 — the commands a newcomer needs. `make help` lists them.
+PYTHON ?= python3.11
+UV_VERSION := 0.13.8
+VENV := .venv
+SUPERSET_VENV := .venv-superset
+BIN := $(VENV)/bin
+DEMO_DIR ?= demo
+DEMO_SCALE ?= 0.1
+BENCH_SCALE ?= 1.0
+export BANSOS360_HOME ?= $(CURDIR)/.bansos360
+
+.PHONY: help setup demo demo-stop test lint bench lock clean
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.installed $(SUPERSET_VENV)/.installed ## build both environments from the lock files
+
+$(VENV)/.installed: requirements/pipeline.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements/pipeline.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+$(SUPERSET_VENV)/.installed: requirements/superset.lock $(VENV)/.installed
+	$(PYTHON) -m venv $(SUPERSET_VENV)
+	$(BIN)/uv pip install --quiet --python $(SUPERSET_VENV)/bin/python -r requirements/superset.lock
+	touch $@
+
+demo: setup ## set everything up, write a synthetic lake and run the main job on the embedded default
+	$(BIN)/bansos360 synth $(DEMO_DIR) --seed 360 --scale $(DEMO_SCALE)
+	$(BIN)/bansos360 init
+	-$(BIN)/bansos360 submit-lake $(DEMO_DIR) --by operator.demo
+	$(BIN)/bansos360 approve --all-checked --by kabid.demo
+	$(BIN)/bansos360 refresh > $(DEMO_DIR)/refresh.json
+	$(BIN)/bansos360 status
+	@echo ""
+	@echo "Selesai / done. Lihat / look at:"
+	@echo "  $(BIN)/bansos360 status 2            # riwayat dan temuan satu pengajuan / one submission's history"
+	@echo "  psql \"$$($(BIN)/bansos360 db url)\" -c 'select periode, count(*) from warehouse.dtks_individu group by 1'"
+	@echo "  make demo-stop                       # hentikan PostgreSQL bawaan / stop the embedded PostgreSQL"
+
+demo-stop: ## stop what make demo started
+	$(BIN)/bansos360 db stop
+
+test: setup ## run every test (real PostgreSQL, real Superset metadata upgrade)
+	$(BIN)/pytest
+
+lint: setup ## ruff and sqlfluff
+	$(BIN)/ruff check .
+	$(BIN)/sqlfluff lint sql/warehouse sql/migrations --processes 2
+
+bench: setup ## the scale-1.0 benchmark; writes docs/benchmarks.md
+	$(BIN)/python -m bansos360.bench --scale $(BENCH_SCALE) --out docs/benchmarks.md
+
+lock: ## re-resolve both lock files (needs the package registries)
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --python-platform x86_64-manylinux_2_28 requirements/pipeline.in -o requirements/pipeline.lock
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --python-platform x86_64-manylinux_2_28 requirements/superset.in -o requirements/superset.lock
+
+clean: ## remove the environments and the local data folder (stops the embedded server first)
+	-$(BIN)/bansos360 db stop
+	rm -rf $(VENV) $(SUPERSET_VENV) .bansos360 $(DEMO_DIR)

@@ -1,0 +1,181 @@
+"""The ``bansos360`` command line; its output contract is relied on by the DAGs, the pages and the tests."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from bansos360 import audit, config, db, embedded, intake, pipeline
+
+
+def _print(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+def cmd_synth(args) -> int:
+    from bansos360.synth import generate
+
+    summary = generate(Path(args.out), seed=args.seed, scale=args.scale)
+    _print(summary)
+    return 0
+
+
+def cmd_init(args) -> int:
+    settings = config.load()
+    pipeline.init(settings)
+    _print({"database": "siap/ready", "lake": str(settings.lake)})
+    return 0
+
+
+def cmd_submit(args) -> int:
+    settings = config.load()
+    pipeline.init(settings)
+    paths = [Path(p) for p in args.path]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        print(f"berkas tidak ada / file not found: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    with db.connect(settings) as conn:
+        result = intake.submit(conn, settings, paths, args.source, args.by, args.periode, args.label, args.as_of)
+    _print(result)
+    return 0 if result["state"] == "diperiksa" else 1
+
+
+def cmd_submit_lake(args) -> int:
+    settings = config.load()
+    pipeline.init(settings)
+    out = Path(args.dir)
+    entries = json.loads((out / "manifest.json").read_text())
+    results = []
+    with db.connect(settings) as conn:
+        for e in entries:
+            r = intake.submit(conn, settings, [out / e["file"]], e["source"], args.by, e.get("periode"),
+                              e.get("label"), e.get("as_of"))
+            results.append({"file": e["file"], **r})
+            print(f"#{r['submission_id']} {e['file']}: {r['state']}", file=sys.stderr)
+    if args.json:
+        _print(results)
+    return 0 if all(r["state"] == "diperiksa" for r in results) else 1
+
+
+def cmd_approve(args) -> int:
+    settings = config.load()
+    pipeline.init(settings)
+    with db.connect(settings) as conn:
+        results = intake.approve(conn, args.id, args.by, all_checked=args.all_checked)
+    _print(results)
+    return 1 if any("error" in r for r in results) else 0
+
+
+def cmd_refresh(args) -> int:
+    settings = config.load()
+    outcomes = pipeline.refresh(settings, rebuild=args.rebuild)
+    _print([o.__dict__ for o in outcomes])
+    return 1 if any(o.state != "terbit" for o in outcomes) else 0
+
+
+def cmd_status(args) -> int:
+    settings = config.load()
+    pipeline.init(settings)
+    with db.connect(settings) as conn, conn.cursor() as cur:
+        subs = audit.status(cur, args.id)
+    if args.json:
+        _print(subs[0] if args.id and subs else subs)
+        return 0
+    for s in subs:
+        what = s["periode"] or s["label"] or ""
+        held = " (ditahan/held)" if s["is_held"] else ""
+        print(f"#{s['submission_id']:<4} {s['source']:<12} {what:<28} {s['state']}{held}  "
+              f"oleh/by {s['submitted_by']}  {', '.join(b['nama'] for b in s['berkas'])}")
+        if args.id:
+            for h in s["riwayat"]:
+                print(f"      {h['pada']}  {h['dari'] or '-'} -> {h['ke']}  ({h['oleh']})")
+            for part in s["profile"].get("bagian", []):
+                print(f"      {part.get('name')}: {part.get('rows')} baris/rows")
+            for t in s["temuan"]:
+                f = audit.Finding(t["tingkat"], t["kode"], t["pesan"], t["message"], t["berkas"], t["baris"],
+                                  t["kolom"])
+                print(f"      {f.text()}")
+    return 0
+
+
+def cmd_db(args) -> int:
+    settings = config.load()
+    if args.action == "start":
+        print(db.database_url(settings))
+    elif args.action == "stop":
+        print("berhenti/stopped" if embedded.stop(settings.home) else "tidak berjalan/not running")
+    else:
+        print(db.database_url(settings))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    p = argparse.ArgumentParser(prog="bansos360", description="BANSOS 360 — gudang data bantuan sosial")
+    p.add_argument("-v", "--verbose", action="store_true", help="log lines of every step")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("synth", help="tulis danau data sintetis / write a synthetic lake")
+    s.add_argument("out")
+    s.add_argument("--seed", type=int, default=360)
+    s.add_argument("--scale", type=float, default=1.0)
+    s.set_defaults(func=cmd_synth)
+
+    s = sub.add_parser("init", help="siapkan basis data / prepare the database")
+    s.set_defaults(func=cmd_init)
+
+    s = sub.add_parser("submit", help="serahkan berkas / submit a delivery")
+    s.add_argument("path", nargs="+")
+    s.add_argument("--source", required=True)
+    s.add_argument("--by", required=True)
+    s.add_argument("--periode")
+    s.add_argument("--label")
+    s.add_argument("--as-of", dest="as_of")
+    s.set_defaults(func=cmd_submit)
+
+    s = sub.add_parser("submit-lake", help="serahkan semua kiriman dari manifest sintetis / submit a synthetic lake")
+    s.add_argument("dir")
+    s.add_argument("--by", required=True)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_submit_lake)
+
+    s = sub.add_parser("approve", help="setujui pengajuan (SOP) / approve submissions")
+    s.add_argument("id", nargs="*", type=int)
+    s.add_argument("--by", required=True)
+    s.add_argument("--all-checked", action="store_true", help="semua yang lolos pemeriksaan, kecuali yang ditahan")
+    s.set_defaults(func=cmd_approve)
+
+    s = sub.add_parser("refresh", help="proses pengajuan yang disetujui / process approved submissions")
+    s.add_argument("--rebuild", action="store_true", help="proses ulang juga yang sudah terbit")
+    s.set_defaults(func=cmd_refresh)
+
+    s = sub.add_parser("status", help="status pengajuan / submission status")
+    s.add_argument("id", nargs="?", type=int)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_status)
+
+    s = sub.add_parser("db", help="server PostgreSQL bawaan / the embedded PostgreSQL")
+    s.add_argument("action", choices=["start", "stop", "url"])
+    s.set_defaults(func=cmd_db)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``bansos360`` command."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bansos360.progress").setLevel(logging.INFO)
+    try:
+        return args.func(args)
+    except audit.StateError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

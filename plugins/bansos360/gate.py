@@ -1,0 +1,77 @@
+"""Quality gates: Great Expectations suites from ``expectations/``, validated inside PostgreSQL.
+
+Each suite validates the rows one submission wrote into a warehouse history table, through a query asset,
+so every metric is computed by SQL in the database; no table is pulled into pandas. Reports name the
+expectation, the column and the counts; they never quote values (NIKs and names stay out of logs).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from bansos360.audit import Finding
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class GateResult:
+    """The outcome of validating one suite."""
+
+    suite: str
+    success: bool
+    evaluated: int
+    findings: list[Finding]
+
+
+def suite_path(expectations_dir: Path, layer: str, table: str) -> Path:
+    """Where the suite of a table lives: ``expectations/<layer>/<table>.json``."""
+    return expectations_dir / layer / f"{table}.json"
+
+
+def validate(url: str, expectations_dir: Path, layer: str, table: str, query: str,
+             parameters: dict) -> GateResult | None:
+    """Validate the rows a query returns against the table's suite; None when the table has no suite."""
+    path = suite_path(expectations_dir, layer, table)
+    if not path.exists():
+        return None
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no usage statistics leave the server
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import great_expectations as gx
+        from great_expectations.core.expectation_suite import ExpectationSuite
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    spec = json.loads(path.read_text())
+    suite = ExpectationSuite(
+        name=spec["name"],
+        expectations=[ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta", {}))
+                      for e in spec["expectations"]],
+    )
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    datasource = context.data_sources.add_postgres(name="bansos360", connection_string=url)
+    asset = datasource.add_query_asset(name=table, query=query)
+    batch = asset.add_batch_definition_whole_table("pengajuan").get_batch()
+    result = batch.validate(suite, expectation_parameters=parameters,
+                            result_format={"result_format": "SUMMARY", "partial_unexpected_count": 0})
+    findings = []
+    for r in result.results:
+        if r.success:
+            continue
+        cfg = r.expectation_config
+        column = cfg.kwargs.get("column") or ",".join(cfg.kwargs.get("column_list", []) or [])
+        res = r.result or {}
+        observed = res.get("observed_value")
+        counts = (f"{res.get('unexpected_count')} dari/of {res.get('element_count')} baris/rows "
+                  f"({res.get('unexpected_percent', 0):.2f}%)" if "unexpected_count" in res else f"{observed}")
+        why = cfg.meta.get("pesan", cfg.type), cfg.meta.get("message", cfg.type)
+        findings.append(Finding("error", f"gerbang:{cfg.type}", f"{why[0]} — {counts}", f"{why[1]} — {counts}",
+                                f"warehouse.{table}", None, column or None))
+    return GateResult(spec["name"], bool(result.success), len(result.results), findings)

@@ -1,0 +1,425 @@
+"""Intake: store a delivery in the lake under its SHA-256, register it, and run the raw gate.
+
+The raw gate checks that a file is what it claims: readable, format and encoding detected, required columns
+present, period declared or recognised, row count plausible against the previous delivery of the same kind.
+Its profile (per part: format, encoding, delimiter, header row, column mapping, rows) drives the staging load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from bansos360 import audit, readers, sources
+from bansos360.audit import Finding
+
+PERIODE_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTHS = {
+    "JANUARI": 1, "JAN": 1, "FEBRUARI": 2, "FEB": 2, "PEBRUARI": 2, "MARET": 3, "MAR": 3, "APRIL": 4, "APR": 4,
+    "MEI": 5, "JUNI": 6, "JUN": 6, "JULI": 7, "JUL": 7, "AGUSTUS": 8, "AGU": 8, "AGT": 8, "AGS": 8,
+    "SEPTEMBER": 9, "SEP": 9, "SEPT": 9, "OKTOBER": 10, "OKT": 10, "NOVEMBER": 11, "NOV": 11,
+    "NOPEMBER": 11, "NOP": 11, "DESEMBER": 12, "DES": 12,
+}
+_MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
+NAME_PERIODE_RE = re.compile(rf"(?<![A-Z])({_MONTH_ALT})(?![A-Z])[\s._-]*((?:19|20)\d\d)")
+
+
+def periode_from_name(name: str) -> str | None:
+    """The DTKS period a file name states (``3503-MEI 2018.zip`` -> ``2018-05``), if any."""
+    m = NAME_PERIODE_RE.search(name.upper())
+    return f"{m.group(2)}-{MONTHS[m.group(1)]:02d}" if m else None
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file, streamed."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def store_in_lake(cur, lake: Path, path: Path) -> tuple[int, str]:
+    """Store a file under its SHA-256 (once; never changed afterwards); return its file id and hash."""
+    digest = sha256_of(path)
+    target = lake / "raw" / digest[:2] / digest
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        os.close(fd)
+        shutil.copyfile(path, tmp)
+        os.chmod(tmp, 0o444)
+        os.replace(tmp, target)
+    cur.execute(
+        "insert into lake.file (sha256, size_bytes, lake_path) values (%s, %s, %s) "
+        "on conflict (sha256) do update set sha256 = excluded.sha256 returning file_id",
+        (digest, path.stat().st_size, str(target.relative_to(lake))),
+    )
+    return cur.fetchone()[0], digest
+
+
+def lake_path(cur, lake: Path, file_id: int) -> Path:
+    """Where a lake file lives."""
+    cur.execute("select lake_path from lake.file where file_id = %s", (file_id,))
+    return lake / cur.fetchone()[0]
+
+
+@dataclass
+class PartRef:
+    """A tabular part of a submission, located in the lake."""
+
+    entity: sources.Entity
+    position: int
+    original_name: str
+    part: readers.Part
+
+
+def _fmt_error(name: str, err: readers.ReadError) -> Finding:
+    return Finding("error", err.code, err.pesan, err.message, name, err.row_no)
+
+
+def locate_parts(kind: sources.SourceKind, files: list[tuple[str, Path]]) -> tuple[list[PartRef], list[Finding]]:
+    """Map the delivered files (original name, lake path) to the entities of the source kind."""
+    findings: list[Finding] = []
+    candidates: list[tuple[int, str, readers.Part]] = []  # (position, display name, part)
+    for pos, (name, path) in enumerate(files):
+        try:
+            fmt = readers.sniff_format(path)
+        except readers.ReadError as err:
+            findings.append(_fmt_error(name, err))
+            continue
+        if fmt == "empty":
+            findings.append(Finding("error", "berkas_kosong", "berkas kosong (0 byte)", "the file is empty (0 bytes)",
+                                    name))
+            continue
+        suffix = Path(name).suffix.lower()
+        if suffix == ".zip" and fmt != "zip":
+            findings.append(Finding("error", "bukan_zip", "berkas bernama .zip tetapi bukan arsip zip",
+                                    "the file is named .zip but is not a zip archive", name))
+            continue
+        if fmt == "zip":
+            try:
+                members = readers.zip_members(path)
+            except Exception as exc:  # zipfile raises several kinds for damaged archives
+                findings.append(Finding("error", "zip_rusak", "berkas zip rusak atau terpotong",
+                                        f"the zip archive is damaged or truncated ({exc})", name))
+                continue
+            for m in members:
+                mfmt = "xlsx" if m.lower().endswith(".xlsx") else "csv"
+                candidates.append((pos, f"{name}:{m}", readers.Part(path, m, mfmt)))
+            if not members:
+                findings.append(Finding("error", "zip_kosong", "zip tidak berisi berkas",
+                                        "the zip archive holds no files", name))
+            continue
+        if suffix == ".xlsx" and fmt == "csv":
+            findings.append(Finding("warning", "format_tidak_sesuai_nama",
+                                    "berkas bernama .xlsx tetapi isinya teks CSV; dibaca sebagai CSV",
+                                    "the file is named .xlsx but holds CSV text; read as CSV", name))
+        elif suffix == ".csv" and fmt == "xlsx":
+            findings.append(Finding("warning", "format_tidak_sesuai_nama",
+                                    "berkas bernama .csv tetapi isinya Excel (.xlsx); dibaca sebagai Excel",
+                                    "the file is named .csv but is an Excel workbook; read as Excel", name))
+        candidates.append((pos, name, readers.Part(path, None, fmt)))
+
+    parts: list[PartRef] = []
+    if findings and not candidates:
+        return parts, findings
+    if len(kind.entities) == 1:
+        entity = kind.entities[0]
+        if len(candidates) != 1:
+            findings.append(Finding(
+                "error", "jumlah_berkas",
+                f"sumber {kind.kind} menerima tepat satu berkas tabel, diterima {len(candidates)}",
+                f"source {kind.kind} takes exactly one table file, got {len(candidates)}",
+                ", ".join(c[1] for c in candidates) or None,
+            ))
+            return parts, findings
+        pos, name, part = candidates[0]
+        return [PartRef(entity, pos, name, part)], findings
+
+    for entity in kind.entities:
+        tag = entity.member_tag or ""
+        matches = [c for c in candidates if _has_tag(c[1], tag, [e.member_tag or "" for e in kind.entities])]
+        if not matches:
+            findings.append(Finding(
+                "error", f"tanpa_berkas_{entity.name}",
+                f"berkas {tag} tidak ditemukan (nama berkas harus memuat '{tag}', mis. 3503_{tag}.csv)",
+                f"no {tag} file found (its name must contain '{tag}', e.g. 3503_{tag}.csv)",
+                ", ".join(f for f, _ in files),
+            ))
+        elif len(matches) > 1:
+            findings.append(Finding(
+                "error", f"berkas_{entity.name}_ganda", f"lebih dari satu berkas {tag}: "
+                + ", ".join(m[1] for m in matches), f"more than one {tag} file: " + ", ".join(m[1] for m in matches),
+                ", ".join(f for f, _ in files),
+            ))
+        else:
+            pos, name, part = matches[0]
+            parts.append(PartRef(entity, pos, name, part))
+    return parts, findings
+
+
+def _has_tag(display_name: str, tag: str, all_tags: list[str]) -> bool:
+    """Whether a file name carries a tag (RT, ART) as a token, and no longer tag that contains it."""
+    stem = Path(display_name.split(":")[-1]).stem.upper()
+    tokens = set(re.split(r"[^A-Z0-9]+", stem))
+    longer = [t for t in all_tags if t != tag and tag in t]
+    return tag in tokens and not any(t in tokens for t in longer)
+
+
+def profile_part(ref: PartRef) -> tuple[dict, list[Finding]]:
+    """Read a part once, whole: detect encoding and delimiter, find the header, map columns, count rows."""
+    name, part, entity = ref.original_name, ref.part, ref.entity
+    findings: list[Finding] = []
+    prof: dict = {"entity": entity.name, "position": ref.position, "member": part.member, "format": part.fmt,
+                  "name": name}
+    try:
+        if part.fmt == "csv":
+            prof["encoding"] = readers.detect_encoding(part)
+            prof["delimiter"] = readers.detect_delimiter(part, prof["encoding"])
+        rows = readers.iter_rows(part, prof.get("encoding"), prof.get("delimiter"))
+        head: list[tuple[int, list[str]]] = []
+        for row_no, cells, _ in rows:
+            head.append((row_no, cells))
+            if len(head) >= readers.HEADER_SEARCH_ROWS:
+                break
+        header_row, mapping, unknown = _find_header(entity, head)
+        if header_row is None:
+            findings.append(Finding(
+                "error", "header_tidak_ditemukan",
+                f"baris judul kolom tidak ditemukan di {readers.HEADER_SEARCH_ROWS} baris pertama; kolom wajib: "
+                + ", ".join(c.name.upper() for c in entity.required),
+                f"no header row found in the first {readers.HEADER_SEARCH_ROWS} rows; required columns: "
+                + ", ".join(c.name.upper() for c in entity.required),
+                name,
+            ))
+            return prof, findings
+        prof.update(header_row=header_row, columns=mapping, extra_columns=unknown)
+        for col in entity.required:
+            if col.name not in mapping:
+                findings.append(Finding(
+                    "error", "kolom_wajib_hilang", f"kolom wajib {col.name.upper()} tidak ada",
+                    f"required column {col.name.upper()} is missing", name, header_row, col.name.upper(),
+                ))
+        for group in entity.one_of:
+            if not any(g in mapping for g in group):
+                names = " atau ".join(g.upper() for g in group)
+                findings.append(Finding(
+                    "error", "kolom_wajib_hilang", f"salah satu kolom {names} harus ada",
+                    f"one of the columns {' or '.join(g.upper() for g in group)} must be present",
+                    name, header_row, "/".join(g.upper() for g in group),
+                ))
+        data_rows = blank_rows = 0
+        width = max(mapping.values(), default=-1) + 1
+        for row_no, cells in head:
+            if row_no > header_row:
+                data_rows, blank_rows = _count(cells, data_rows, blank_rows)
+        short: list[int] = []
+        for row_no, cells, _ in rows:
+            data_rows, blank_rows = _count(cells, data_rows, blank_rows)
+            if len(cells) < width and not readers.is_blank(cells) and len(short) < 5:
+                short.append(row_no)
+        prof.update(rows=data_rows, blank_rows=blank_rows)
+        if short:
+            findings.append(Finding(
+                "warning", "baris_pendek", "baris dengan sel lebih sedikit dari judul kolom (sel kosong diisi "
+                f"kosong), mis. baris {', '.join(map(str, short))}",
+                f"rows with fewer cells than the header (missing cells read as empty), e.g. rows "
+                f"{', '.join(map(str, short))}", name, short[0],
+            ))
+        if data_rows == 0:
+            findings.append(Finding("error", "tanpa_baris_data", "berkas hanya berisi judul kolom, tanpa baris data",
+                                    "the file holds a header but no data rows", name, header_row))
+    except readers.ReadError as err:
+        findings.append(_fmt_error(name, err))
+    return prof, findings
+
+
+def _count(cells: list[str], data_rows: int, blank_rows: int) -> tuple[int, int]:
+    if readers.is_blank(cells):
+        return data_rows, blank_rows + 1
+    return data_rows + 1, blank_rows
+
+
+def _find_header(entity: sources.Entity, head: list[tuple[int, list[str]]]
+                 ) -> tuple[int | None, dict[str, int], list[str]]:
+    """The row among the first ones that names the most known columns; its column mapping and unknowns."""
+    lookup = {k: c.name for c in entity.columns for k in c.keys}
+    best: tuple[int | None, dict[str, int], list[str]] = (None, {}, [])
+    for row_no, cells in head:
+        mapping: dict[str, int] = {}
+        unknown: list[str] = []
+        for i, cell in enumerate(cells):
+            canon = lookup.get(sources.header_key(cell))
+            if canon and canon not in mapping:
+                mapping[canon] = i
+            elif cell.strip() and not canon:
+                unknown.append(cell.strip())
+        if len(mapping) > len(best[1]):
+            best = (row_no, mapping, unknown)
+    return best
+
+
+def previous_rows(cur, source: str, entity: str, before_id: int) -> int | None:
+    """Data rows of the same part in the previous accepted delivery of the same source kind."""
+    cur.execute(
+        "select profile from audit.submission where source = %s and submission_id < %s "
+        "and state in ('diperiksa', 'disetujui', 'diproses', 'terbit') order by submission_id desc limit 1",
+        (source, before_id),
+    )
+    row = cur.fetchone()
+    if not row:
+        return None
+    for p in row[0].get("bagian", []):
+        if p.get("entity") == entity:
+            return p.get("rows")
+    return None
+
+
+def submit(conn, settings, paths: list[Path], source: str, by: str, periode: str | None = None,
+           label: str | None = None, as_of: str | None = None, original_names: list[str] | None = None) -> dict:
+    """Register one delivery: store its files, record it, run the raw gate; return id, state and findings.
+
+    ``original_names`` are the names the files had for the person who delivered them (an upload's file name);
+    they are recorded as text only and never used as a path.
+    """
+    findings: list[Finding] = []
+    kinds = sources.source_kinds()
+    kind = kinds.get(source)
+    names = list(original_names) if original_names else [p.name for p in paths]
+    with conn.cursor() as cur:
+        stored = []
+        for name, p in zip(names, paths, strict=True):
+            file_id, digest = store_in_lake(cur, settings.lake, p)
+            stored.append((name, file_id, digest))
+        if kind is None:
+            findings.append(Finding(
+                "error", "sumber_tidak_dikenal", f"jenis sumber '{source}' tidak dikenal; yang dikenal: "
+                + ", ".join(sorted(kinds)), f"unknown source kind '{source}'; known: " + ", ".join(sorted(kinds)),
+                ", ".join(names),
+            ))
+        if periode is not None and not PERIODE_RE.match(periode):
+            findings.append(Finding("error", "periode_salah_format",
+                                    f"periode '{periode}' tidak berformat YYYY-MM (mis. 2020-01)",
+                                    f"period '{periode}' is not in YYYY-MM form (e.g. 2020-01)", ", ".join(names)))
+            periode = None
+        if as_of is not None:
+            try:
+                as_of = dt.date.fromisoformat(as_of).isoformat()
+            except ValueError:
+                findings.append(Finding("error", "tanggal_salah_format",
+                                        f"tanggal --as-of '{as_of}' tidak berformat YYYY-MM-DD",
+                                        f"--as-of date '{as_of}' is not a YYYY-MM-DD date", ", ".join(names)))
+                as_of = None
+        if kind is not None and kind.needs_periode and not findings:
+            named = {periode_from_name(n) for n in names} - {None}
+            if periode is None and len(named) == 1:
+                periode = named.pop()
+                findings.append(Finding("info", "periode_dari_nama", f"periode {periode} dikenali dari nama berkas",
+                                        f"period {periode} recognised from the file name", ", ".join(names)))
+            elif periode is None:
+                findings.append(Finding("error", "periode_tidak_ada",
+                                        "periode tidak dinyatakan (--periode YYYY-MM) dan tidak dikenali dari nama "
+                                        "berkas", "period not declared (--periode YYYY-MM) and not recognised "
+                                        "from the file name", ", ".join(names)))
+            elif named and named != {periode}:
+                findings.append(Finding("warning", "periode_beda_nama",
+                                        f"periode dinyatakan {periode}, nama berkas menyebut {', '.join(named)}",
+                                        f"declared period {periode}, the file name says {', '.join(named)}",
+                                        ", ".join(names)))
+        if kind is not None and kind.needs_label and not label:
+            label = Path(names[0]).stem if names else None
+            findings.append(Finding("warning", "label_dari_nama", f"label tidak dinyatakan; dipakai nama berkas "
+                                    f"'{label}'", f"no label declared; the file name '{label}' is used",
+                                    ", ".join(names)))
+        slot = kind.slot(periode, label) if kind else ""
+        cur.execute(
+            "insert into audit.submission (source, periode, label, as_of, slot, submitted_by) "
+            "values (%s, %s, %s, %s, %s, %s) returning submission_id",
+            (source, periode, label, as_of, slot, by),
+        )
+        sid = cur.fetchone()[0]
+        audit.record_created(cur, sid, by)
+        for pos, (name, file_id, _) in enumerate(stored):
+            cur.execute(
+                "insert into audit.submission_file (submission_id, file_id, original_name, position) "
+                "values (%s, %s, %s, %s)",
+                (sid, file_id, name, pos),
+            )
+        conn.commit()
+
+        held = False
+        if kind is not None and not any(f.level == "error" for f in findings):
+            dup = _same_content(cur, sid, source, slot, [d for _, _, d in stored])
+            if dup:
+                findings.append(Finding(
+                    "error", "berkas_sama", f"isi berkas sama persis dengan pengajuan {dup} untuk sumber dan "
+                    "periode/label yang sama; tidak dimuat dua kali", f"identical content to submission {dup} for "
+                    "the same source and period/label; not loaded twice", ", ".join(names),
+                ))
+        if kind is not None and not any(f.level == "error" for f in findings):
+            parts, part_findings = locate_parts(kind, [(n, lake_path(cur, settings.lake, fid)) for n, fid, _ in stored])
+            findings += part_findings
+            profiles = []
+            for ref in parts:
+                prof, pf = profile_part(ref)
+                findings += pf
+                profiles.append(prof)
+                prev = previous_rows(cur, source, ref.entity.name, sid)
+                if prev and prof.get("rows") is not None and prof["rows"] < prev * settings.shrink_warning_ratio:
+                    held = True
+                    findings.append(Finding(
+                        "warning", "baris_menyusut",
+                        f"jumlah baris {prof['rows']} jauh di bawah kiriman sebelumnya ({prev}); ditahan sampai "
+                        "disetujui satu per satu", f"{prof['rows']} rows, far below the previous delivery ({prev}); "
+                        "held until approved explicitly", ref.original_name,
+                    ))
+            audit.update_profile(cur, sid, {"bagian": profiles})
+        state = "ditolak" if any(f.level == "error" for f in findings) else "diperiksa"
+        audit.add_findings(cur, sid, "gerbang_mentah", findings)
+        cur.execute("update audit.submission set is_held = %s, periode = %s where submission_id = %s",
+                    (held, periode, sid))
+        audit.set_state(cur, sid, state, "gerbang_mentah")
+    conn.commit()
+    return {"submission_id": sid, "state": state, "is_held": held, "periode": periode, "label": label,
+            "temuan": [f.text() for f in findings]}
+
+
+def _same_content(cur, sid: int, source: str, slot: str, digests: list[str]) -> int | None:
+    cur.execute(
+        "select s.submission_id from audit.submission s where s.source = %s and s.slot = %s "
+        "and s.submission_id <> %s and s.state not in ('ditolak', 'gagal') and "
+        "(select array_agg(f.sha256 order by f.sha256) from audit.submission_file sf join lake.file f "
+        " using (file_id) where sf.submission_id = s.submission_id) = %s order by s.submission_id limit 1",
+        (source, slot, sid, sorted(digests)),
+    )
+    row = cur.fetchone()
+    return row[0] if row else None
+
+
+def approve(conn, ids: list[int], by: str, all_checked: bool = False) -> list[dict]:
+    """Record the SOP approval of checked submissions; held ones need to be named explicitly."""
+    results = []
+    with conn.cursor() as cur:
+        if all_checked:
+            cur.execute("select submission_id from audit.submission where state = 'diperiksa' and not is_held "
+                        "order by submission_id")
+            ids = list(ids) + [r[0] for r in cur.fetchall() if r[0] not in ids]
+        for sid in ids:
+            try:
+                audit.set_state(cur, sid, "disetujui", by)
+                cur.execute("update audit.submission set approved_by = %s, approved_at = now() "
+                            "where submission_id = %s", (by, sid))
+                conn.commit()
+                results.append({"submission_id": sid, "state": "disetujui"})
+            except audit.StateError as exc:
+                conn.rollback()
+                results.append({"submission_id": sid, "error": str(exc)})
+    return results
+

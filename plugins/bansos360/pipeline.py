@@ -1,0 +1,187 @@
+"""The main job: process approved submissions in order — staging, warehouse, gate, publish.
+
+The same functions back the ``bansos360`` command and the Airflow tasks. Each step is idempotent: a rerun
+replaces what the submission wrote before. A failure marks the submission ``gagal`` with its findings and
+leaves what is published untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass, field
+
+from bansos360 import audit, config, db, gate, sources, staging, warehouse
+from bansos360.audit import Finding
+
+log = logging.getLogger(__name__)
+
+SYSTEM = "sistem"
+
+
+def init(settings: config.Settings) -> None:
+    """Create or update the database objects and load the shipped region reference once."""
+    settings.lake.mkdir(parents=True, exist_ok=True)
+    with db.connect(settings) as conn:
+        db.migrate(conn, settings.sql_dir)
+        warehouse.init(conn, settings.sql_dir)
+        with conn.cursor() as cur:
+            cur.execute("select count(*) from audit.submission where source = 'ref_wilayah'")
+            has_reference = cur.fetchone()[0] > 0
+        if not has_reference:
+            from importlib import resources
+
+            from bansos360 import intake
+
+            ref = resources.files("bansos360").joinpath("data", "ref_wilayah_trenggalek.csv")
+            with resources.as_file(ref) as path:
+                result = intake.submit(conn, settings, [path], "ref_wilayah", SYSTEM)
+            intake.approve(conn, [result["submission_id"]], SYSTEM)
+
+
+@dataclass
+class Outcome:
+    """What processing one submission did."""
+
+    submission_id: int
+    state: str
+    seconds: dict[str, float] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    findings: list[str] = field(default_factory=list)
+
+
+def pending(conn) -> list[int]:
+    """Approved submissions not processed yet, in submission order."""
+    with conn.cursor() as cur:
+        cur.execute("select submission_id from audit.submission where state = 'disetujui' order by submission_id")
+        return [r[0] for r in cur.fetchall()]
+
+
+def _submission(cur, submission_id: int) -> dict:
+    cur.execute("select source, slot, state from audit.submission where submission_id = %s", (submission_id,))
+    row = cur.fetchone()
+    if row is None:
+        raise audit.StateError(f"pengajuan {submission_id} tidak ada / submission {submission_id} does not exist")
+    return dict(zip(("source", "slot", "state"), row, strict=True))
+
+
+def start(conn, submission_id: int, by: str = SYSTEM) -> dict:
+    """Refuse anything not approved (or a published/failed one being re-run); mark it ``diproses``."""
+    with conn.cursor() as cur:
+        sub = _submission(cur, submission_id)
+        if sub["state"] not in ("disetujui", "gagal", "terbit"):
+            raise audit.StateError(
+                f"pengajuan {submission_id} berstatus {sub['state']}: hanya pengajuan yang disetujui yang diproses"
+                f" / submission {submission_id} is {sub['state']}: only approved submissions are processed"
+            )
+        audit.set_state(cur, submission_id, "diproses", by)
+    conn.commit()
+    return sub
+
+
+def fail(conn, submission_id: int, stage: str, findings: list[Finding]) -> None:
+    """Mark a submission ``gagal`` with the findings that stopped it; nothing published changes."""
+    conn.rollback()
+    with conn.cursor() as cur:
+        audit.add_findings(cur, submission_id, stage, findings)
+        audit.set_state(cur, submission_id, "gagal", SYSTEM, findings[0].text()[:500] if findings else None)
+    conn.commit()
+
+
+def load_and_build(conn, settings, submission_id: int) -> tuple[dict, list[Finding]]:
+    """Staging COPY and the warehouse models for one submission, in one transaction."""
+    timings: dict[str, float] = {}
+    with conn.cursor() as cur:
+        sub = _submission(cur, submission_id)
+        cur.execute("select file_id, original_name from audit.submission_file where submission_id = %s",
+                    (submission_id,))
+        names = dict(cur.fetchall())
+    t = time.monotonic()
+    staged = staging.load(conn, settings, submission_id)
+    timings["staging"] = time.monotonic() - t
+    t = time.monotonic()
+    built = warehouse.build(conn, settings.sql_dir, submission_id, sub["source"], names)
+    timings["warehouse"] = time.monotonic() - t
+    if not built.ok:
+        return {"seconds": timings}, built.findings
+    with conn.cursor() as cur:
+        audit.add_findings(cur, submission_id, "gudang", built.findings)
+        audit.update_profile(cur, submission_id, {
+            "dimuat": {"staging": staged, "gudang": built.rows, "duplikat_dibuang": built.duplicates_dropped}
+        })
+    conn.commit()
+    return {"seconds": timings, "rows": built.rows}, []
+
+
+def run_gate(settings, submission_id: int) -> tuple[list[Finding], float]:
+    """The warehouse gate on the rows this submission wrote."""
+    t = time.monotonic()
+    url = db.database_url(settings)
+    findings: list[Finding] = []
+    with db.connect(settings) as conn, conn.cursor() as cur:
+        sub = _submission(cur, submission_id)
+    params = {
+        "nik_valid_floor": settings.nik_valid_floor,
+        "hari_ini": dt.date.today().isoformat(),
+        "program_codes": [p.kode for p in sources.programs()],
+    }
+    for m in warehouse.models(settings.sql_dir):
+        if m.materialized != "history" or not m.builds_for(sub["source"]):
+            continue
+        # trusted parts only: a model name from models.yml and an integer id
+        query = f'select * from warehouse."{m.name}_riwayat" where submission_id = {int(submission_id)}'  # noqa: S608
+        result = gate.validate(url, settings.expectations_dir, "warehouse", m.name, query, params)
+        if result is not None:
+            findings += result.findings
+    return findings, time.monotonic() - t
+
+
+def process(settings, submission_id: int, by: str = SYSTEM) -> Outcome:
+    """Process one approved submission end to end."""
+    with db.connect(settings) as conn:
+        sub = start(conn, submission_id, by)
+        out = Outcome(submission_id, "diproses")
+        try:
+            info, findings = load_and_build(conn, settings, submission_id)
+        except Exception as exc:  # any failure of a step must leave the published state as it was
+            log.exception("staging/warehouse failed for submission %s", submission_id)
+            findings = [Finding("error", "gagal_memuat", f"pemuatan gagal: {type(exc).__name__}",
+                                f"loading failed: {type(exc).__name__}: {exc}")]
+            info = {}
+        out.seconds.update(info.get("seconds", {}))
+        out.rows.update(info.get("rows", {}))
+        if findings:
+            fail(conn, submission_id, "gudang", findings)
+            out.state, out.findings = "gagal", [f.text() for f in findings]
+            return out
+        findings, out.seconds["gerbang"] = run_gate(settings, submission_id)
+        if findings:
+            fail(conn, submission_id, "gerbang_gudang", findings)
+            out.state, out.findings = "gagal", [f.text() for f in findings]
+            return out
+        with conn.cursor() as cur:
+            warehouse.publish(cur, sub["source"], sub["slot"], submission_id, SYSTEM)
+            audit.update_profile(cur, submission_id, {"detik": out.seconds})
+        conn.commit()
+        out.state = "terbit"
+    return out
+
+
+def refresh(settings, rebuild: bool = False) -> list[Outcome]:
+    """Process every approved submission in order (with ``rebuild``, re-process the published ones first)."""
+    init(settings)
+    with db.connect(settings) as conn:
+        ids = pending(conn)
+        if rebuild:
+            with conn.cursor() as cur:
+                cur.execute("select submission_id from warehouse.publikasi order by submission_id")
+                ids = sorted(set(ids) | {r[0] for r in cur.fetchall()})
+    # the region reference first: every other source is located through it
+    ids.sort(key=lambda i: (0 if _is_reference(settings, i) else 1, i))
+    return [process(settings, sid) for sid in ids]
+
+
+def _is_reference(settings, submission_id: int) -> bool:
+    with db.connect(settings) as conn, conn.cursor() as cur:
+        return _submission(cur, submission_id)["source"] == "ref_wilayah"

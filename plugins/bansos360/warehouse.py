@@ -1,0 +1,195 @@
+"""The warehouse: SQL models in ``sql/warehouse`` (see models.yml), built per submission, published atomically.
+
+A history model keeps every delivery in ``warehouse.<name>_riwayat`` (rows tagged with their submission) and
+shows the published ones in the view ``warehouse.<name>``. Building a submission replaces its own rows only;
+publishing it is one row changed in ``warehouse.publikasi`` — readers never see a half-built state.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from psycopg2 import sql
+
+from bansos360 import audit, sources
+from bansos360.audit import Finding
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Model:
+    """One SQL model: its file, how it is materialised, and its description."""
+
+    name: str
+    materialized: str
+    path: Path
+    sources: tuple[str, ...] = ()
+    key: tuple[str, ...] = ()
+    conflicts_from: str | None = None
+    duplicates_from: str | None = None
+    meta: dict = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def select(self) -> str:
+        return self.path.read_text().strip().rstrip(";")
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.select.encode()).hexdigest()
+
+    def builds_for(self, source: str) -> bool:
+        program = source in {p.sumber for p in sources.programs()}
+        return source in self.sources or (program and "program" in self.sources)
+
+
+@cache
+def models(sql_dir: Path) -> tuple[Model, ...]:
+    """The warehouse models in build order."""
+    spec = yaml.safe_load((sql_dir / "warehouse" / "models.yml").read_text())
+    out = []
+    for m in spec["models"]:
+        out.append(Model(
+            name=m["name"], materialized=m["materialized"], path=sql_dir / "warehouse" / f"{m['name']}.sql",
+            sources=tuple(m.get("sources", ())), key=tuple(m.get("key", ())),
+            conflicts_from=m.get("conflicts_from"), duplicates_from=m.get("duplicates_from"), meta=m,
+        ))
+    return tuple(out)
+
+
+def _ident(*parts: str) -> sql.Composable:
+    return sql.SQL(".").join(sql.Identifier(p) for p in parts)
+
+
+def init(conn, sql_dir: Path) -> None:
+    """Create or update the warehouse objects and load the shipped registries (idempotent)."""
+    with conn.cursor() as cur:
+        cur.execute("select pg_advisory_xact_lock(360361)")
+        cur.execute("select name, sha256 from warehouse.model_version")
+        applied = dict(cur.fetchall())
+        for m in models(sql_dir):
+            if applied.get(m.name) == m.sha256:
+                continue
+            if m.materialized == "view":
+                cur.execute(sql.SQL("drop view if exists {} cascade").format(_ident("warehouse", m.name)))
+                cur.execute(sql.SQL("create view {} as ").format(_ident("warehouse", m.name)) + sql.SQL(m.select))
+            else:
+                _init_history(cur, m, exists=m.name in applied)
+            cur.execute(
+                "insert into warehouse.model_version (name, sha256) values (%s, %s) "
+                "on conflict (name) do update set sha256 = excluded.sha256, applied_at = now()",
+                (m.name, m.sha256),
+            )
+        _load_registries(cur)
+    conn.commit()
+
+
+def _init_history(cur, m: Model, exists: bool) -> None:
+    table = _ident("warehouse", f"{m.name}_riwayat")
+    if exists:
+        # The model changed: its history is rebuilt from the lake by re-processing the published deliveries.
+        log.warning("model %s changed; its history table is recreated", m.name)
+        cur.execute(sql.SQL("drop table if exists {} cascade").format(table))
+    cur.execute(sql.SQL("create table {} as select * from (").format(table) + sql.SQL(m.select)
+                + sql.SQL(") as m with no data"))
+    cur.execute(sql.SQL("create index on {} (submission_id)").format(table))
+    if m.key:
+        cur.execute(sql.SQL("create index on {} ({})").format(
+            table, sql.SQL(", ").join(sql.Identifier(k) for k in m.key)))
+    cur.execute(sql.SQL(
+        "create or replace view {} as select r.* from {} as r "
+        "where r.submission_id in (select p.submission_id from warehouse.publikasi as p)"
+    ).format(_ident("warehouse", m.name), table))
+
+
+def _load_registries(cur) -> None:
+    for table, file in (("program", "program.csv"), ("ref_desa_alias", "desa_alias.csv")):
+        text = resources.files("bansos360").joinpath("data", file).read_text()
+        header = next(csv.reader(io.StringIO(text)))
+        cur.execute(sql.SQL("delete from {}").format(_ident("warehouse", table)))
+        cur.copy_expert(
+            sql.SQL("copy {} ({}) from stdin with (format csv, header true)").format(
+                _ident("warehouse", table), sql.SQL(", ").join(sql.Identifier(h) for h in header)
+            ).as_string(cur.connection),
+            io.StringIO(text),
+        )
+
+
+@dataclass
+class BuildResult:
+    """What building one submission into the warehouse did."""
+
+    rows: dict[str, int]
+    duplicates_dropped: dict[str, int]
+    findings: list[Finding]
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.level == "error" for f in self.findings)
+
+
+def build(conn, sql_dir: Path, submission_id: int, source: str, file_names: dict[int, str]) -> BuildResult:
+    """Replace the warehouse rows of one submission (in the caller's transaction) and check its keys."""
+    result = BuildResult({}, {}, [])
+    sid = sql.Literal(int(submission_id))
+    with conn.cursor() as cur:
+        for m in models(sql_dir):
+            if m.materialized != "history" or not m.builds_for(source):
+                continue
+            if m.conflicts_from:
+                result.findings += _conflicts(cur, m, submission_id, file_names)
+            table = _ident("warehouse", f"{m.name}_riwayat")
+            cur.execute(sql.SQL("delete from {} where submission_id = {}").format(table, sid))
+            cur.execute(sql.SQL("insert into {} select * from (").format(table) + sql.SQL(m.select)
+                        + sql.SQL(") as m where m.submission_id = {}").format(sid))
+            result.rows[m.name] = cur.rowcount
+            if m.duplicates_from:
+                cur.execute(sql.SQL("select count(*) from {} where submission_id = {} and is_exact_duplicate")
+                            .format(_ident("warehouse", m.duplicates_from), sid))
+                result.duplicates_dropped[m.name] = cur.fetchone()[0]
+    for name, n in result.duplicates_dropped.items():
+        if n:
+            result.findings.append(Finding("info", "duplikat_dibuang", f"{n} baris duplikat persis dibuang ({name})",
+                                           f"{n} exact duplicate rows dropped ({name})"))
+    return result
+
+
+def _conflicts(cur, m: Model, submission_id: int, file_names: dict[int, str]) -> list[Finding]:
+    key = [k for k in m.key if k not in ("periode", "submission_id")]
+    cols = sql.SQL(", ").join(sql.Identifier(k) for k in key)
+    cur.execute(
+        sql.SQL(
+            "select source_file_id, {cols}, array_agg(source_row order by source_row) from {stg} "
+            "where submission_id = %s and is_key_conflict and not is_exact_duplicate "
+            "group by source_file_id, {cols} order by min(source_row) limit 20"
+        ).format(cols=cols, stg=_ident("warehouse", m.conflicts_from)),
+        (submission_id,),
+    )
+    findings = []
+    for file_id, *values, rows in cur.fetchall():
+        keytxt = ", ".join(f"{k.upper()}={v}" for k, v in zip(key, values, strict=True))
+        rowtxt = ", ".join(map(str, rows))
+        findings.append(Finding(
+            "error", "kunci_ganda", f"baris {rowtxt} memakai kunci yang sama ({keytxt}) dengan isi berbeda",
+            f"rows {rowtxt} share a key ({keytxt}) with different content", file_names.get(file_id),
+            rows[0], "/".join(k.upper() for k in key),
+        ))
+    return findings
+
+
+def publish(cur, source: str, slot: str, submission_id: int, by: str) -> None:
+    """Make a built, gated submission the published one for its slot, in the caller's transaction."""
+    cur.execute(
+        "insert into warehouse.publikasi (sumber, slot, submission_id) values (%s, %s, %s) "
+        "on conflict (sumber, slot) do update set submission_id = excluded.submission_id, published_at = now()",
+        (source, slot, submission_id),
+    )
+    audit.set_state(cur, submission_id, "terbit", by)

@@ -1,0 +1,70 @@
+-- Staging model of the beneficiary (KPM) lists of every programme: one row per non-blank list row, typed,
+-- NIK and No. KK normalised and flagged, place names turned into match keys. Exact duplicates (same
+-- programme, same raw NIK, same normalised name) are marked.
+with
+
+source as (
+    select * from staging.daftar_kpm
+),
+
+submission as (
+    select
+        submission_id,
+        source,
+        label,
+        as_of
+    from audit.submission
+),
+
+program as (
+    select * from warehouse.program
+),
+
+renamed as (
+    select
+        -- ids
+        source.submission_id,
+        source.source_file_id,
+        source.source_row,
+        program.kode as program,
+        nullif(btrim(source.nik), '') as nik_mentah,
+        util.nomor_bersih(source.nik) as nik,
+        nullif(btrim(source.nokk), '') as nokk_mentah,
+        util.nomor_bersih(source.nokk) as nokk,
+        nullif(btrim(source.idartbdt), '') as idartbdt,
+        nullif(btrim(source.idsemesta), '') as idsemesta,
+        nullif(btrim(source.nomor_kartu), '') as nomor_kartu,
+        -- text
+        submission.label,
+        nullif(btrim(source.tahap), '') as tahap,
+        nullif(btrim(source.nama), '') as nama,
+        util.nama_normal(source.nama) as nama_normal,
+        nullif(btrim(source.kecamatan), '') as nama_kec_daftar,
+        nullif(btrim(source.desa), '') as nama_desa_daftar,
+        util.kunci_kecamatan(source.kecamatan) as kunci_kec,
+        util.kunci_desa(source.desa) as kunci_desa,
+        nullif(btrim(source.alamat), '') as alamat,
+        -- flags
+        util.is_nomor_rusak(source.nik, 'nik' = any(string_to_array(source.numeric_cells, ','))) as is_nik_rusak,
+        util.is_nomor_rusak(source.nokk, 'nokk' = any(string_to_array(source.numeric_cells, ',')))
+            as is_nokk_rusak,
+        -- dates
+        submission.as_of
+    from source
+    inner join submission on source.submission_id = submission.submission_id
+    inner join program on submission.source = program.sumber
+),
+
+final as (
+    select
+        renamed.*,
+        not renamed.is_nik_rusak and util.is_nik_valid(renamed.nik) as is_nik_valid,
+        not renamed.is_nokk_rusak and util.is_kk_valid(renamed.nokk) as is_nokk_valid,
+        row_number() over (
+            partition by renamed.submission_id, renamed.nik_mentah, renamed.nama_normal
+            order by renamed.source_row
+        ) > 1 as is_exact_duplicate
+    from renamed
+)
+
+select * from final

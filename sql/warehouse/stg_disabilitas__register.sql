@@ -1,0 +1,57 @@
+-- Staging model of the disability register: one row per non-blank register row, typed; gender normalised to
+-- L/P, the type normalised like a name, place names turned into match keys; exact duplicates marked.
+with
+
+source as (
+    select * from staging.disabilitas
+),
+
+renamed as (
+    select
+        -- ids
+        source.submission_id,
+        source.source_file_id,
+        source.source_row,
+        nullif(btrim(source.nik), '') as nik_mentah,
+        util.nomor_bersih(source.nik) as nik,
+        -- text
+        nullif(btrim(source.nama), '') as nama,
+        util.nama_normal(source.nama) as nama_normal,
+        case
+            when util.nama_normal(source.jenis_kelamin) in ('L', 'LAKI LAKI', 'LAKI') then 'L'
+            when util.nama_normal(source.jenis_kelamin) in ('P', 'PEREMPUAN', 'WANITA') then 'P'
+        end as jenis_kelamin,
+        util.nama_normal(source.jenis_disabilitas) as jenis_disabilitas,
+        nullif(btrim(source.kecamatan), '') as nama_kec_daftar,
+        nullif(btrim(source.desa), '') as nama_desa_daftar,
+        util.kunci_kecamatan(source.kecamatan) as kunci_kec,
+        util.kunci_desa(source.desa) as kunci_desa,
+        nullif(btrim(source.alamat), '') as alamat,
+        -- numbers
+        util.angka(source.umur) as umur_tercatat,
+        -- flags
+        util.is_nomor_rusak(source.nik, 'nik' = any(string_to_array(source.numeric_cells, ','))) as is_nik_rusak,
+        nullif(btrim(source.tanggal_lahir), '') is not null and util.tanggal(source.tanggal_lahir) is null
+            as is_tgl_lahir_tidak_valid,
+        -- dates
+        util.tanggal(source.tanggal_lahir) as tgl_lahir,
+        md5(
+            (
+                to_jsonb(source) - 'submission_id' - 'source_file_id' - 'source_member' - 'source_row'
+                - 'numeric_cells'
+            )::text
+        ) as row_hash
+    from source
+),
+
+final as (
+    select
+        renamed.*,
+        not renamed.is_nik_rusak and util.is_nik_valid(renamed.nik) as is_nik_valid,
+        row_number() over (
+            partition by renamed.submission_id, renamed.row_hash order by renamed.source_row
+        ) > 1 as is_exact_duplicate
+    from renamed
+)
+
+select * from final

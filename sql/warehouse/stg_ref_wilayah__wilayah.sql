@@ -1,0 +1,44 @@
+-- Staging model of the region reference: one row per desa/kelurahan of a ref_wilayah submission, with the
+-- name keys used to match beneficiary lists by place name.
+with
+
+source as (
+    select * from staging.ref_wilayah
+),
+
+renamed as (
+    select
+        source.submission_id,
+        source.source_file_id,
+        source.source_row,
+        btrim(source.kode_kec) as kode_kec,
+        btrim(source.kode_desa) as kode_desa,
+        lpad(btrim(source.kode_kec_bps), 3, '0') as kode_kec_bps,
+        lpad(btrim(source.kode_desa_bps), 3, '0') as kode_desa_bps,
+        btrim(source.nama_kec) as nama_kec,
+        btrim(source.nama_desa) as nama_desa,
+        lower(btrim(source.jenis)) as jenis,
+        coalesce(nullif(btrim(source.status_kode_bps), ''), 'resmi') as status_kode_bps,
+        util.kunci_kecamatan(source.nama_kec) as kunci_kec,
+        util.kunci_desa(source.nama_desa) as kunci_desa,
+        md5(
+            (
+                to_jsonb(source) - 'submission_id' - 'source_file_id' - 'source_member' - 'source_row'
+                - 'numeric_cells'
+            )::text
+        ) as row_hash
+    from source
+),
+
+final as (
+    select
+        renamed.*,
+        row_number() over (
+            partition by renamed.submission_id, renamed.row_hash order by renamed.source_row
+        ) > 1 as is_exact_duplicate,
+        min(renamed.row_hash) over (partition by renamed.submission_id, renamed.kode_desa)
+        <> max(renamed.row_hash) over (partition by renamed.submission_id, renamed.kode_desa) as is_key_conflict
+    from renamed
+)
+
+select * from final

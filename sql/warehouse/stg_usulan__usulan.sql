@@ -1,0 +1,61 @@
+-- Staging model of the kabupaten's proposal (prelist akhir) for a DTKS period: one row per proposed person,
+-- typed, NIK and No. KK normalised and flagged; exact duplicates marked.
+with
+
+source as (
+    select * from staging.usulan
+),
+
+submission as (
+    select
+        submission_id,
+        periode
+    from audit.submission
+),
+
+renamed as (
+    select
+        -- ids
+        source.submission_id,
+        source.source_file_id,
+        source.source_row,
+        submission.periode,
+        nullif(btrim(source.id_usulan_rt), '') as id_usulan_rt,
+        nullif(btrim(source.idbdt), '') as idbdt,
+        nullif(btrim(source.nik), '') as nik_mentah,
+        util.nomor_bersih(source.nik) as nik,
+        nullif(btrim(source.nokk), '') as nokk_mentah,
+        util.nomor_bersih(source.nokk) as nokk,
+        lpad(btrim(source.kdkec), 3, '0') as kode_kec_bps,
+        lpad(btrim(source.kddesa), 3, '0') as kode_desa_bps,
+        -- text
+        nullif(btrim(source.nama), '') as nama,
+        util.nama_normal(source.nama) as nama_normal,
+        -- numbers
+        util.angka(source.hub_krt) as hub_krt,
+        -- flags
+        util.is_nomor_rusak(source.nik, 'nik' = any(string_to_array(source.numeric_cells, ','))) as is_nik_rusak,
+        util.is_nomor_rusak(source.nokk, 'nokk' = any(string_to_array(source.numeric_cells, ',')))
+            as is_nokk_rusak,
+        md5(
+            (
+                to_jsonb(source) - 'submission_id' - 'source_file_id' - 'source_member' - 'source_row'
+                - 'numeric_cells'
+            )::text
+        ) as row_hash
+    from source
+    inner join submission on source.submission_id = submission.submission_id
+),
+
+final as (
+    select
+        renamed.*,
+        not renamed.is_nik_rusak and util.is_nik_valid(renamed.nik) as is_nik_valid,
+        not renamed.is_nokk_rusak and util.is_kk_valid(renamed.nokk) as is_nokk_valid,
+        row_number() over (
+            partition by renamed.submission_id, renamed.row_hash order by renamed.source_row
+        ) > 1 as is_exact_duplicate
+    from renamed
+)
+
+select * from final

@@ -1,0 +1,90 @@
+"""Fixtures: one real embedded PostgreSQL per test session, a fresh database per test that needs one, and
+small synthetic lakes written by the generator (whose own knowledge gives the expected figures)."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import os
+from pathlib import Path
+
+import psycopg2
+import pytest
+from bansos360 import config, embedded, intake, pipeline
+from bansos360.synth import generate
+
+SCALE = float(os.environ.get("BANSOS360_TEST_SCALE", "0.02"))
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_home(tmp_path_factory) -> Path:
+    """The embedded server's home, started once for the session and stopped at its end."""
+    home = tmp_path_factory.mktemp("pg")
+    embedded.start(home)
+    yield home
+    embedded.stop(home)
+
+
+def _new_database(pg_home: Path, name: str) -> str:
+    server_url = embedded.start(pg_home)
+    admin = psycopg2.connect(server_url.rsplit("/", 1)[0] + "/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"drop database if exists {name} with (force)")
+        cur.execute(f"create database {name}")
+    admin.close()
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture
+def settings(pg_home, tmp_path) -> config.Settings:
+    """Settings pointing at a fresh database and a fresh lake, initialised (migrations, models, reference)."""
+    url = _new_database(pg_home, f"t{os.getpid()}_{next(_counter)}")
+    s = dataclasses.replace(config.load(), database_url=url, lake=tmp_path / "lake", home=tmp_path)
+    pipeline.init(s)
+    return s
+
+
+@pytest.fixture(scope="session")
+def lake(tmp_path_factory) -> Path:
+    """A small synthetic lake (scale BANSOS360_TEST_SCALE, default 0.02), written once per session."""
+    out = tmp_path_factory.mktemp("synth")
+    generate(out, seed=2020, scale=SCALE)
+    return out
+
+
+@pytest.fixture(scope="session")
+def loaded(pg_home, lake, tmp_path_factory) -> config.Settings:
+    """A database holding the whole synthetic lake, submitted, approved and refreshed (read-only for tests)."""
+    url = _new_database(pg_home, "loaded_lake")
+    home = tmp_path_factory.mktemp("loaded")
+    s = dataclasses.replace(config.load(), database_url=url, lake=home / "lake", home=home)
+    pipeline.init(s)
+    submit_manifest(s, lake)
+    with psycopg2.connect(url) as conn:
+        intake.approve(conn, [], "kabid", all_checked=True)
+    outcomes = pipeline.refresh(s)
+    assert all(o.state == "terbit" for o in outcomes), [o.findings for o in outcomes if o.state != "terbit"]
+    return s
+
+
+def submit_manifest(s: config.Settings, lake: Path) -> list[dict]:
+    """Submit every delivery of a synthetic lake, as an operator would."""
+    results = []
+    conn = psycopg2.connect(s.database_url)
+    try:
+        for e in json.loads((lake / "manifest.json").read_text()):
+            results.append(intake.submit(conn, s, [lake / e["file"]], e["source"], "operator", e.get("periode"),
+                                         e.get("label"), e.get("as_of")))
+    finally:
+        conn.close()
+    return results
+
+
+def query(s: config.Settings, sql: str, params=None) -> list[tuple]:
+    """Rows of a query on the test database."""
+    with psycopg2.connect(s.database_url) as conn, conn.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()

@@ -1,0 +1,79 @@
+"""The warehouse reproduces, for the synthetic lake, the counts the generator planted."""
+
+import json
+
+import pytest
+from bansos360 import intake
+
+from tests.conftest import query
+
+
+@pytest.fixture(scope="module")
+def planted(lake):
+    return json.loads((lake / "warehouse_truth.json").read_text())
+
+
+def test_dtks_rows_per_period(loaded, planted):
+    rt = dict(query(loaded, "select periode, count(*) from warehouse.dtks_rumah_tangga group by 1"))
+    art = dict(query(loaded, "select periode, count(*) from warehouse.dtks_individu group by 1"))
+    for periode, want in planted["dtks"].items():
+        assert rt.get(periode) == want["rumah_tangga"], f"RT {periode}: want {want['rumah_tangga']}, got {rt[periode]}"
+        assert art.get(periode) == want["individu"], f"ART {periode}: want {want['individu']}, got {art.get(periode)}"
+
+
+def test_dtks_quality_flags_per_period(loaded, planted):
+    rows = query(loaded, """
+        select periode,
+               count(*) filter (where not is_nik_valid),
+               count(*) filter (where is_nik_rusak),
+               count(*) filter (where is_tgl_lahir_tidak_valid)
+        from warehouse.dtks_individu group by 1""")
+    got = {p: (a, b, c) for p, a, b, c in rows}
+    for periode, want in planted["dtks"].items():
+        expected = (want["nik_tidak_valid"], want["nik_rusak"], want["tgl_lahir_tidak_valid"])
+        assert got[periode] == expected, f"{periode}: want {expected}, got {got[periode]}"
+
+
+def test_duplicates_dropped_are_counted(loaded, planted):
+    rows = query(loaded, """
+        select s.periode, s.profile -> 'dimuat' -> 'duplikat_dibuang'
+        from audit.submission s where s.source = 'dtks' and s.state = 'terbit'""")
+    for periode, dropped in rows:
+        assert dropped["dtks_rumah_tangga"] == planted["dtks"][periode]["rt_duplikat"]
+        assert dropped["dtks_individu"] == planted["dtks"][periode]["art_duplikat"]
+
+
+def test_beneficiary_lists(loaded, planted):
+    rows = query(loaded, """
+        select program, count(*), count(*) filter (where not is_nik_valid),
+               count(*) filter (where kode_kec is null), count(*) filter (where kode_desa is null)
+        from warehouse.penerima_bansos group by 1""")
+    got = {p: rest for p, *rest in rows}
+    for program, want in planted["daftar"].items():
+        expected = [want["baris_kpm"], want["nik_tidak_valid"], want["kecamatan_tidak_cocok"],
+                    want["desa_tidak_cocok"]]
+        assert got[program] == expected, f"{program}: want {expected}, got {got[program]}"
+
+
+def test_register_and_proposals(loaded, planted):
+    assert query(loaded, "select count(*) from warehouse.disabilitas")[0][0] == planted["disabilitas"]["baris"]
+    got = dict(query(loaded, "select periode, count(*) from warehouse.usulan group by 1"))
+    assert got == {p: v["baris"] for p, v in planted["usulan"].items()}
+
+
+def test_every_row_traces_to_its_lake_file(loaded):
+    for table in ("dtks_individu", "dtks_rumah_tangga", "penerima_bansos", "disabilitas", "usulan"):
+        missing = query(loaded, f"""
+            select count(*) from warehouse.{table} w
+            left join lake.file f on f.file_id = w.source_file_id
+            where f.file_id is null or w.source_row is null""")[0][0]
+        assert missing == 0, table
+    for sha, path in query(loaded, "select sha256, lake_path from lake.file"):
+        assert intake.sha256_of(loaded.lake / path) == sha
+
+
+def test_places_reach_kemendagri_codes(loaded):
+    # every DTKS household is located in the reference through the BPS crosswalk
+    assert query(loaded, "select count(*) from warehouse.dtks_rumah_tangga where kode_desa is null")[0][0] == 0
+    kec = query(loaded, "select count(distinct kode_kec) from warehouse.dtks_rumah_tangga")[0][0]
+    assert kec == 14

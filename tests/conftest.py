@@ -40,10 +40,10 @@ def _new_database(pg_home: Path, name: str) -> str:
 
 @pytest.fixture
 def settings(pg_home, tmp_path) -> config.Settings:
-    """Settings pointing at a fresh database and a fresh lake, initialised (migrations, models, reference)."""
+    """Settings pointing at a fresh database and a fresh lake, initialised, the shipped reference published."""
     url = _new_database(pg_home, f"t{os.getpid()}_{next(_counter)}")
     s = dataclasses.replace(config.load(), database_url=url, lake=tmp_path / "lake", home=tmp_path)
-    pipeline.init(s)
+    assert [o.state for o in pipeline.refresh(s)] == ["terbit"]
     return s
 
 

@@ -1,0 +1,86 @@
+"""Refresh is idempotent, a new delivery of a period replaces it and keeps history, and a failing gate
+leaves the published warehouse as it was."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import psycopg2
+import pytest
+
+from bansos360 import audit, intake, pipeline
+from tests.conftest import query
+from tests.helpers import approve_and_refresh, dtks_csv, dtks_rows, read_zip_member, submit, write_zip
+
+MEI = "files/3503-MEI 2018.zip"
+
+
+def snapshot(s) -> dict:
+    return {
+        t: query(s, f"select count(*), md5(string_agg(md5(x::text), '' order by md5(x::text))) "
+                    f"from warehouse.{t} x")[0]
+        for t in ("dtks_rumah_tangga", "dtks_individu", "ref_wilayah")
+    }
+
+
+def test_refresh_twice_changes_nothing(settings, lake):
+    r = submit(settings, lake / MEI, "dtks")
+    assert approve_and_refresh(settings, r["submission_id"]).state == "terbit"
+    before = snapshot(settings)
+    assert pipeline.refresh(settings) == []  # nothing approved is waiting
+    outcomes = pipeline.refresh(settings, rebuild=True)  # re-process what is published
+    assert {o.state for o in outcomes} == {"terbit"}
+    assert snapshot(settings) == before
+    riwayat = query(settings, "select count(*) from warehouse.dtks_individu_riwayat")[0][0]
+    assert riwayat == before["dtks_individu"][0]  # a rerun replaced its rows, it did not append
+
+
+def test_new_delivery_replaces_the_period_and_keeps_history(settings, lake, tmp_path):
+    first = submit(settings, lake / MEI, "dtks")
+    assert approve_and_refresh(settings, first["submission_id"]).state == "terbit"
+    header, rows, _, _ = dtks_rows(read_zip_member(lake / MEI, "ART")[1])
+    rt_name, rt = read_zip_member(lake / MEI, "RT")
+    keep = rows[: len(rows) * 3 // 4]
+    p = write_zip(tmp_path / "3503-MEI 2018 revisi.zip", {rt_name: rt, "3503_ART.csv": dtks_csv(header, keep)})
+    second = submit(settings, p, "dtks")
+    assert second["state"] == "diperiksa" and not second["is_held"]
+    assert approve_and_refresh(settings, second["submission_id"]).state == "terbit"
+    served = query(settings, "select submission_id, count(*) from warehouse.dtks_individu group by 1")
+    assert [sid for sid, _ in served] == [second["submission_id"]]
+    kept = dict(query(settings, "select submission_id, count(*) from warehouse.dtks_individu_riwayat group by 1"))
+    assert set(kept) == {first["submission_id"], second["submission_id"]}  # the old delivery's history stays
+    assert query(settings, "select submission_id from warehouse.publikasi where sumber = 'dtks'")[0][0] == \
+        second["submission_id"]
+
+
+def test_failed_gate_leaves_the_published_warehouse(settings, lake):
+    first = submit(settings, lake / MEI, "dtks")
+    assert approve_and_refresh(settings, first["submission_id"]).state == "terbit"
+    before = snapshot(settings)
+    strict = dataclasses.replace(settings, nik_valid_floor=0.9999)  # the synthetic period has ~1.5% invalid NIKs
+    second = submit(strict, lake / "files/3503-JULI 2019.zip", "dtks", periode="2018-05")
+    with psycopg2.connect(settings.database_url) as conn:
+        intake.approve(conn, [second["submission_id"]], "kabid")
+    out = pipeline.process(strict, second["submission_id"])
+    assert out.state == "gagal"
+    assert any("is_nik_valid" in f and "BANSOS360_NIK_VALID_FLOOR" in f for f in out.findings), out.findings
+    assert snapshot(settings) == before
+    state = query(settings, "select state from audit.submission where submission_id = %s",
+                  (second["submission_id"],))[0][0]
+    assert state == "gagal"
+
+
+def test_refresh_refuses_what_is_not_approved(settings, lake):
+    r = submit(settings, lake / MEI, "dtks")
+    with pytest.raises(audit.StateError, match="disetujui"):
+        pipeline.process(settings, r["submission_id"])
+    assert query(settings, "select count(*) from warehouse.dtks_individu")[0][0] == 0
+
+
+def test_history_of_states_is_recorded(settings, lake):
+    r = submit(settings, lake / MEI, "dtks")
+    approve_and_refresh(settings, r["submission_id"])
+    with psycopg2.connect(settings.database_url) as conn, conn.cursor() as cur:
+        status = audit.status(cur, r["submission_id"])[0]
+    assert [h["ke"] for h in status["riwayat"]] == ["diterima", "diperiksa", "disetujui", "diproses", "terbit"]
+    assert status["approved_by"] == "kabid" and status["submitted_by"] == "operator"

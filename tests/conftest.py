@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+
 from bansos360 import config, embedded, intake, pipeline
 from bansos360.synth import generate
 

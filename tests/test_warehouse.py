@@ -3,8 +3,8 @@
 import json
 
 import pytest
-from bansos360 import intake
 
+from bansos360 import intake
 from tests.conftest import query
 
 

@@ -144,16 +144,24 @@ def build(conn, sql_dir: Path, submission_id: int, source: str, file_names: dict
         for m in models(sql_dir):
             if m.materialized != "history" or not m.builds_for(source):
                 continue
+            # The staging model of this submission is computed once, into a temporary table that the
+            # conflict check, the duplicate count and the entity model all read.
+            stg = m.duplicates_from or m.conflicts_from
+            select = m.select
+            if stg:
+                cur.execute(sql.SQL("create temp table {} on commit drop as select * from {} where submission_id = {}")
+                            .format(sql.Identifier(stg), _ident("warehouse", stg), sid))
+                select = select.replace(f"warehouse.{stg}", f"pg_temp.{stg}")
             if m.conflicts_from:
-                result.findings += _conflicts(cur, m, submission_id, file_names)
+                result.findings += _conflicts(cur, m, file_names)
             table = _ident("warehouse", f"{m.name}_riwayat")
             cur.execute(sql.SQL("delete from {} where submission_id = {}").format(table, sid))
-            cur.execute(sql.SQL("insert into {} select * from (").format(table) + sql.SQL(m.select)
+            cur.execute(sql.SQL("insert into {} select * from (").format(table) + sql.SQL(select)
                         + sql.SQL(") as m where m.submission_id = {}").format(sid))
             result.rows[m.name] = cur.rowcount
             if m.duplicates_from:
-                cur.execute(sql.SQL("select count(*) from {} where submission_id = {} and is_exact_duplicate")
-                            .format(_ident("warehouse", m.duplicates_from), sid))
+                cur.execute(sql.SQL("select count(*) from {} where is_exact_duplicate")
+                            .format(_ident("pg_temp", m.duplicates_from)))
                 result.duplicates_dropped[m.name] = cur.fetchone()[0]
     for name, n in result.duplicates_dropped.items():
         if n:
@@ -162,16 +170,15 @@ def build(conn, sql_dir: Path, submission_id: int, source: str, file_names: dict
     return result
 
 
-def _conflicts(cur, m: Model, submission_id: int, file_names: dict[int, str]) -> list[Finding]:
+def _conflicts(cur, m: Model, file_names: dict[int, str]) -> list[Finding]:
     key = [k for k in m.key if k not in ("periode", "submission_id")]
     cols = sql.SQL(", ").join(sql.Identifier(k) for k in key)
     cur.execute(
         sql.SQL(
             "select source_file_id, {cols}, array_agg(source_row order by source_row) from {stg} "
-            "where submission_id = %s and is_key_conflict and not is_exact_duplicate "
+            "where is_key_conflict and not is_exact_duplicate "
             "group by source_file_id, {cols} order by min(source_row) limit 20"
-        ).format(cols=cols, stg=_ident("warehouse", m.conflicts_from)),
-        (submission_id,),
+        ).format(cols=cols, stg=_ident("pg_temp", m.conflicts_from)),
     )
     findings = []
     for file_id, *values, rows in cur.fetchall():

@@ -36,9 +36,10 @@ renamed as (
         -- dates
         util.tanggal(source.tanggal_lahir) as tgl_lahir,
         md5(
-            (
-                to_jsonb(source) - 'submission_id' - 'source_file_id' - 'source_member' - 'source_row'
-                - 'numeric_cells'
+            -- every delivered column, none of the lineage columns
+            row(
+                source.nik, source.nama, source.jenis_kelamin, source.tanggal_lahir, source.umur,
+                source.jenis_disabilitas, source.kecamatan, source.desa, source.alamat
             )::text
         ) as row_hash
     from source

@@ -76,9 +76,19 @@ renamed as (
         -- dates
         util.tanggal(source.tgllahir) as tgl_lahir,
         md5(
-            (
-                to_jsonb(source) - 'submission_id' - 'source_file_id' - 'source_member' - 'source_row'
-                - 'numeric_cells'
+            -- every delivered column, none of the lineage columns
+            row(
+                source.idbdt, source.idartbdt, source.kdprop, source.kdkab, source.kdkec,
+                source.kddesa, source.nopesertapkh, source.nama, source.jnskel, source.tmplahir,
+                source.tgllahir, source.hubkrt, source.nik, source.nokk, source.hub_krt, source.nuk,
+                source.hubkel, source.umur, source.sta_kawin, source.ada_akta_nikah, source.ada_dikk,
+                source.ada_kartu_identitas, source.sta_hamil, source.jenis_cacat,
+                source.penyakit_kronis, source.partisipasi_sekolah, source.pendidikan_tertinggi,
+                source.kelas_tertinggi, source.ijazah_tertinggi, source.sta_bekerja,
+                source.jumlah_jamkerja, source.lapangan_usaha, source.status_pekerjaan,
+                source.sta_keberadaan_art, source.sta_kepesertaan_pbi, source.ada_kks, source.ada_pbi,
+                source.ada_kip, source.ada_pkh, source.ada_bpnt, source.anak_diluar_rt,
+                source.namagadis_ibukandung
             )::text
         ) as row_hash
     from source

@@ -98,9 +98,27 @@ renamed as (
         util.angka(source.sta_kur) as sta_kur,
         util.angka(source.sta_keberadaan_rt) as sta_keberadaan_rt,
         md5(
-            (
-                to_jsonb(source) - 'submission_id' - 'source_file_id' - 'source_member' - 'source_row'
-                - 'numeric_cells'
+            -- every delivered column, none of the lineage columns
+            row(
+                source.idbdt, source.ruta6, source.nopesertapbdt, source.kdprop, source.kdkab,
+                source.kdkec, source.kddesa, source.alamat, source.nopesertapkh,
+                source.nopesertakks2016, source.nopesertapbi, source.pesertakip, source.nama_sls,
+                source.nama_krt, source.jumlah_art, source.jumlah_keluarga, source.sta_bangunan,
+                source.sta_lahan, source.luas_lantai, source.lantai, source.dinding,
+                source.kondisi_dinding, source.atap, source.kondisi_atap, source.jumlah_kamar,
+                source.sumber_airminum, source.nomor_meter_air, source.cara_proleh_airminum,
+                source.sumber_penerangan, source.daya, source.nomor_pln, source.bb_masak,
+                source.nomor_gas, source.fasbab, source.kloset, source.buang_tinja,
+                source.ada_tabung_gas, source.ada_lemari_es, source.ada_ac, source.ada_pemanas,
+                source.ada_telpon, source.ada_tv, source.ada_emas, source.ada_laptop,
+                source.ada_sepeda, source.ada_motor, source.ada_mobil, source.ada_perahu,
+                source.ada_motor_tempel, source.ada_perahu_motor, source.ada_kapal,
+                source.aset_tak_bergerak, source.luas_atb, source.rumah_lain, source.jumlah_sapi,
+                source.jumah_kerbau, source.jumlah_kuda, source.jumlah_babi, source.jumlah_kambing,
+                source.sta_art_usaha, source.sta_kks, source.sta_kip, source.sta_kis,
+                source.sta_bpjs_mandiri, source.sta_jamsostek, source.sta_asuransi, source.sta_pkh,
+                source.sta_rastra, source.sta_kur, source.sta_keberadaan_rt, source.percentile,
+                source.status_kesejahteraan
             )::text
         ) as row_hash
     from source

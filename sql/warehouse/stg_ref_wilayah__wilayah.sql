@@ -22,9 +22,10 @@ renamed as (
         util.kunci_kecamatan(source.nama_kec) as kunci_kec,
         util.kunci_desa(source.nama_desa) as kunci_desa,
         md5(
-            (
-                to_jsonb(source) - 'submission_id' - 'source_file_id' - 'source_member' - 'source_row'
-                - 'numeric_cells'
+            -- every delivered column, none of the lineage columns
+            row(
+                source.kode_kec, source.nama_kec, source.kode_desa, source.nama_desa, source.jenis,
+                source.kode_kec_bps, source.kode_desa_bps, source.status_kode_bps
             )::text
         ) as row_hash
     from source

@@ -38,9 +38,10 @@ renamed as (
         util.is_nomor_rusak(source.nokk, 'nokk' = any(string_to_array(source.numeric_cells, ',')))
             as is_nokk_rusak,
         md5(
-            (
-                to_jsonb(source) - 'submission_id' - 'source_file_id' - 'source_member' - 'source_row'
-                - 'numeric_cells'
+            -- every delivered column, none of the lineage columns
+            row(
+                source.id_usulan_rt, source.idbdt, source.nik, source.nokk, source.nama,
+                source.hub_krt, source.kdkec, source.kddesa
             )::text
         ) as row_hash
     from source

@@ -49,7 +49,7 @@ test: setup ## run every test (real PostgreSQL, real Superset metadata upgrade)
 
 lint: setup ## ruff and sqlfluff
 	$(BIN)/ruff check .
-	$(BIN)/sqlfluff lint sql/warehouse sql/migrations --processes 2
+	$(BIN)/sqlfluff lint sql expectations --processes 2
 
 bench: setup ## the scale-1.0 benchmark; writes docs/benchmarks.md
 	$(BIN)/python -m bansos360.bench --scale $(BENCH_SCALE) --out docs/benchmarks.md

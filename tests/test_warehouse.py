@@ -26,11 +26,12 @@ def test_dtks_quality_flags_per_period(loaded, planted):
         select periode,
                count(*) filter (where not is_nik_valid),
                count(*) filter (where is_nik_rusak),
-               count(*) filter (where is_tgl_lahir_tidak_valid)
+               count(*) filter (where is_tgl_lahir_tidak_valid),
+               count(*) filter (where not is_nokk_valid)
         from warehouse.dtks_individu group by 1""")
-    got = {p: (a, b, c) for p, a, b, c in rows}
+    got = {p: tuple(rest) for p, *rest in rows}
     for periode, want in planted["dtks"].items():
-        expected = (want["nik_tidak_valid"], want["nik_rusak"], want["tgl_lahir_tidak_valid"])
+        expected = (want["nik_tidak_valid"], want["nik_rusak"], want["tgl_lahir_tidak_valid"], want["kk_tidak_valid"])
         assert got[periode] == expected, f"{periode}: want {expected}, got {got[periode]}"
 
 

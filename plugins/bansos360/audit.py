@@ -12,7 +12,7 @@ TRANSITIONS = {
     "diterima": {"diperiksa", "ditolak"},
     "diperiksa": {"disetujui", "ditolak"},
     "disetujui": {"diproses"},
-    "diproses": {"terbit", "gagal"},
+    "diproses": {"terbit", "gagal", "diproses"},  # diproses again: a run interrupted midway is run again
     "gagal": {"diproses"},
     "terbit": {"diproses"},
     "ditolak": set(),

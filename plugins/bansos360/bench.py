@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=360)
     p.add_argument("--out", default="docs/benchmarks.md")
     p.add_argument("--work", default=str(ROOT / ".bansos360-bench"))
+    p.add_argument("--reuse-lake", action="store_true", help="keep a lake generated earlier with the same scale/seed")
     args = p.parse_args(argv)
     work = Path(args.work)
     lake_dir = work / f"synth-{args.scale}"
@@ -111,9 +112,14 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "BANSOS360_DATABASE_URL": url, "BANSOS360_LAKE": str(home / "lake")}
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     results: dict = {"scale": args.scale, "seed": args.seed, "date": now, "machine": _machine()}
-    if lake_dir.exists():
-        shutil.rmtree(lake_dir)
-    results["synth_s"], _ = _run(["synth", str(lake_dir), "--seed", str(args.seed), "--scale", str(args.scale)], env)
+    stamp = lake_dir / "manifest.json"
+    if args.reuse_lake and stamp.exists():
+        results["synth_s"] = float("nan")  # not generated in this run
+    else:
+        if lake_dir.exists():
+            shutil.rmtree(lake_dir)
+        results["synth_s"], _ = _run(["synth", str(lake_dir), "--seed", str(args.seed), "--scale", str(args.scale)],
+                                     env)
     results["init_s"], _ = _run(["init"], env)
     results["submit_s"], _ = _run(["submit-lake", str(lake_dir), "--by", "operator.bench"], env)
     results["approve_s"], _ = _run(["approve", "--all-checked", "--by", "kabid.bench"], env)

@@ -102,6 +102,19 @@ def cmd_status(args) -> int:
     return 0
 
 
+def cmd_figures(args) -> int:
+    from bansos360 import figures, marts
+
+    settings = config.load()
+    with db.connect(settings) as conn:
+        if not marts.published(conn):
+            print("mart belum terbit; jalankan bansos360 refresh / no marts published yet; run bansos360 refresh",
+                  file=sys.stderr)
+            return 1
+        _print(figures.figures(conn, args.kecamatan))
+    return 0
+
+
 def cmd_db(args) -> int:
     settings = config.load()
     if args.action == "start":
@@ -157,6 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("id", nargs="?", type=int)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_status)
+
+    s = sub.add_parser("figures", help="angka dasbor dari mart / the dashboards' figures from the marts")
+    s.add_argument("--kecamatan", help="kode Kemendagri, mis. 35.03.01: seperti pengguna kecamatan itu melihatnya")
+    s.set_defaults(func=cmd_figures)
 
     s = sub.add_parser("db", help="server PostgreSQL bawaan / the embedded PostgreSQL")
     s.add_argument("action", choices=["start", "stop", "url"])

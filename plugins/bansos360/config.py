@@ -27,6 +27,9 @@ class Settings:
     expectations_dir: Path
     nik_valid_floor: float
     shrink_warning_ratio: float
+    frekuensi_tinggi: int = 4
+    frekuensi_sedang: int = 2
+    recency_sedang_periode: int = 2
 
     @property
     def uses_embedded(self) -> bool:
@@ -47,4 +50,7 @@ def load() -> Settings:
         expectations_dir=Path(os.environ.get("BANSOS360_EXPECTATIONS_DIR") or REPO_ROOT / "expectations"),
         nik_valid_floor=_float("BANSOS360_NIK_VALID_FLOOR", 0.90),
         shrink_warning_ratio=_float("BANSOS360_SHRINK_WARNING_RATIO", 0.5),
+        frekuensi_tinggi=int(_float("BANSOS360_FREKUENSI_TINGGI", 4)),
+        frekuensi_sedang=int(_float("BANSOS360_FREKUENSI_SEDANG", 2)),
+        recency_sedang_periode=int(_float("BANSOS360_RECENCY_SEDANG_PERIODE", 2)),
     )

@@ -12,7 +12,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from bansos360 import audit, config, db, gate, sources, staging, warehouse
+from bansos360 import audit, config, db, gate, marts, sources, staging, warehouse
 from bansos360.audit import Finding
 
 log = logging.getLogger(__name__)
@@ -49,12 +49,15 @@ class Outcome:
     seconds: dict[str, float] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     findings: list[str] = field(default_factory=list)
+    slot: tuple[str, str] | None = field(default=None, repr=False)
+    previous: int | None = field(default=None, repr=False)
 
 
 def pending(conn) -> list[int]:
-    """Approved submissions not processed yet, in submission order."""
+    """Approved submissions not processed yet (or whose processing was interrupted), in submission order."""
     with conn.cursor() as cur:
-        cur.execute("select submission_id from audit.submission where state = 'disetujui' order by submission_id")
+        cur.execute("select submission_id from audit.submission where state in ('disetujui', 'diproses') "
+                    "order by submission_id")
         return [r[0] for r in cur.fetchall()]
 
 
@@ -70,7 +73,7 @@ def start(conn, submission_id: int, by: str = SYSTEM) -> dict:
     """Refuse anything not approved (or a published/failed one being re-run); mark it ``diproses``."""
     with conn.cursor() as cur:
         sub = _submission(cur, submission_id)
-        if sub["state"] not in ("disetujui", "gagal", "terbit"):
+        if sub["state"] not in ("disetujui", "diproses", "gagal", "terbit"):
             raise audit.StateError(
                 f"pengajuan {submission_id} berstatus {sub['state']}: hanya pengajuan yang disetujui yang diproses"
                 f" / submission {submission_id} is {sub['state']}: only approved submissions are processed"
@@ -137,8 +140,12 @@ def run_gate(settings, submission_id: int) -> tuple[list[Finding], float]:
     return findings, time.monotonic() - t
 
 
-def process(settings, submission_id: int, by: str = SYSTEM) -> Outcome:
-    """Process one approved submission end to end."""
+def process_warehouse(settings, submission_id: int, by: str = SYSTEM) -> Outcome:
+    """Staging, warehouse models and warehouse gate for one approved submission.
+
+    On success the submission is published in the warehouse and stays ``diproses`` until the marts built
+    with it are live.
+    """
     with db.connect(settings) as conn:
         sub = start(conn, submission_id, by)
         out = Outcome(submission_id, "diproses")
@@ -155,31 +162,109 @@ def process(settings, submission_id: int, by: str = SYSTEM) -> Outcome:
             fail(conn, submission_id, "gudang", findings)
             out.state, out.findings = "gagal", [f.text() for f in findings]
             return out
-        findings, out.seconds["gerbang"] = run_gate(settings, submission_id)
+        try:
+            findings, out.seconds["gerbang"] = run_gate(settings, submission_id)
+        except Exception as exc:  # a gate that cannot run is a gate that did not pass
+            log.exception("warehouse gate failed to run for submission %s", submission_id)
+            findings = [Finding("error", "gerbang_gagal_jalan", f"gerbang mutu tidak dapat dijalankan: {exc}",
+                                f"the quality gate could not run: {exc}")]
         if findings:
             fail(conn, submission_id, "gerbang_gudang", findings)
             out.state, out.findings = "gagal", [f.text() for f in findings]
             return out
         with conn.cursor() as cur:
-            warehouse.publish(cur, sub["source"], sub["slot"], submission_id, SYSTEM)
+            out.previous = warehouse.publish(cur, sub["source"], sub["slot"], submission_id)
+            out.slot = (sub["source"], sub["slot"])
             audit.update_profile(cur, submission_id, {"detik": out.seconds})
         conn.commit()
-        out.state = "terbit"
+    return out
+
+
+def publish_marts(settings, batch: list[Outcome]) -> list[Finding]:
+    """Build the marts, gate them and swap them in; then the batch is ``terbit``.
+
+    On failure the batch's warehouse publications are undone, the batch is ``gagal`` and the live marts are
+    untouched.
+    """
+    findings: list[Finding] = []
+    timings: dict[str, float] = {}
+    with db.connect(settings) as conn:
+        try:
+            t = time.monotonic()
+            marts.build(conn, settings)
+            timings["mart"] = time.monotonic() - t
+        except Exception as exc:  # a broken mart must not reach the readers
+            log.exception("mart build failed")
+            conn.rollback()
+            findings.append(Finding("error", "gagal_membangun_mart", f"pembangunan mart gagal: {type(exc).__name__}",
+                                    f"building the marts failed: {type(exc).__name__}: {exc}"))
+        if not findings:
+            t = time.monotonic()
+            try:
+                findings = marts.run_gate(db.database_url(settings), settings)
+            except Exception as exc:  # a gate that cannot run is a gate that did not pass
+                log.exception("mart gate failed to run")
+                findings = [Finding("error", "gerbang_gagal_jalan", f"gerbang mart tidak dapat dijalankan: {exc}",
+                                    f"the mart gate could not run: {exc}")]
+            timings["gerbang_mart"] = time.monotonic() - t
+        with conn.cursor() as cur:
+            if findings:
+                for out in reversed(batch):
+                    warehouse.unpublish(cur, *out.slot, out.previous)
+                for out in batch:
+                    audit.add_findings(cur, out.submission_id, "gerbang_mart", findings)
+                    audit.set_state(cur, out.submission_id, "gagal", SYSTEM, findings[0].text()[:500])
+                    out.state, out.findings = "gagal", [f.text() for f in findings]
+                conn.commit()
+                return findings
+        marts.swap(conn)
+        with conn.cursor() as cur:
+            for out in batch:
+                out.seconds.update(timings)
+                audit.update_profile(cur, out.submission_id, {"detik": out.seconds})
+                audit.set_state(cur, out.submission_id, "terbit", SYSTEM)
+                out.state = "terbit"
+        conn.commit()
+    return findings
+
+
+def process(settings, submission_id: int, by: str = SYSTEM) -> Outcome:
+    """Process one approved submission end to end: warehouse, then marts."""
+    out = process_warehouse(settings, submission_id, by)
+    if out.state == "diproses":
+        publish_marts(settings, [out])
     return out
 
 
 def refresh(settings, rebuild: bool = False) -> list[Outcome]:
-    """Process every approved submission in order (with ``rebuild``, re-process the published ones first)."""
+    """Process every approved submission in order, then publish the marts once for all of them.
+
+    With ``rebuild``, the published submissions are processed again too.
+    """
     init(settings)
+    with db.connect(settings) as lock_conn:
+        with lock_conn.cursor() as cur:
+            cur.execute("select pg_try_advisory_lock(360362)")
+            if not cur.fetchone()[0]:
+                raise audit.StateError("refresh lain sedang berjalan / another refresh is running")
+        return _refresh(settings, rebuild)
+
+
+def _refresh(settings, rebuild: bool) -> list[Outcome]:
     with db.connect(settings) as conn:
         ids = pending(conn)
         if rebuild:
             with conn.cursor() as cur:
                 cur.execute("select submission_id from warehouse.publikasi order by submission_id")
                 ids = sorted(set(ids) | {r[0] for r in cur.fetchall()})
+        live = marts.published(conn)
     # the region reference first: every other source is located through it
     ids.sort(key=lambda i: (0 if _is_reference(settings, i) else 1, i))
-    return [process(settings, sid) for sid in ids]
+    outcomes = [process_warehouse(settings, sid) for sid in ids]
+    batch = [o for o in outcomes if o.state == "diproses"]
+    if batch or not live:
+        publish_marts(settings, batch)
+    return outcomes
 
 
 def _is_reference(settings, submission_id: int) -> bool:

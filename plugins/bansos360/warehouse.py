@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 from psycopg2 import sql
 
-from bansos360 import audit, sources
+from bansos360 import sources
 from bansos360.audit import Finding
 
 log = logging.getLogger(__name__)
@@ -141,6 +141,7 @@ def build(conn, sql_dir: Path, submission_id: int, source: str, file_names: dict
     result = BuildResult({}, {}, [])
     sid = sql.Literal(int(submission_id))
     with conn.cursor() as cur:
+        cur.execute("set local work_mem = '256MB'")  # the sorts of duplicate and key checks stay in memory
         for m in models(sql_dir):
             if m.materialized != "history" or not m.builds_for(source):
                 continue
@@ -192,11 +193,26 @@ def _conflicts(cur, m: Model, file_names: dict[int, str]) -> list[Finding]:
     return findings
 
 
-def publish(cur, source: str, slot: str, submission_id: int, by: str) -> None:
-    """Make a built, gated submission the published one for its slot, in the caller's transaction."""
+def publish(cur, source: str, slot: str, submission_id: int) -> int | None:
+    """Make a built, gated submission the published one for its slot (caller's transaction).
+
+    Returns the submission it replaced, if any.
+    """
+    cur.execute("select submission_id from warehouse.publikasi where sumber = %s and slot = %s for update",
+                (source, slot))
+    row = cur.fetchone()
     cur.execute(
         "insert into warehouse.publikasi (sumber, slot, submission_id) values (%s, %s, %s) "
         "on conflict (sumber, slot) do update set submission_id = excluded.submission_id, published_at = now()",
         (source, slot, submission_id),
     )
-    audit.set_state(cur, submission_id, "terbit", by)
+    return row[0] if row else None
+
+
+def unpublish(cur, source: str, slot: str, previous: int | None) -> None:
+    """Undo a publication: the slot serves the submission it served before (or nothing)."""
+    if previous is None:
+        cur.execute("delete from warehouse.publikasi where sumber = %s and slot = %s", (source, slot))
+    else:
+        cur.execute("update warehouse.publikasi set submission_id = %s, published_at = now() "
+                    "where sumber = %s and slot = %s", (previous, source, slot))

@@ -1,7 +1,8 @@
 -- Staging: one table per delivered file kind, every column text, as read from the file.
 -- Generated from bansos360.sources (the input contract); every row keeps its file and row number.
+-- Unlogged: staging is rebuilt from the lake by any refresh, so it needs no WAL.
 
-create table staging.dtks_rt (
+create unlogged table staging.dtks_rt (
     submission_id bigint not null,
     source_file_id bigint not null,
     source_member text,
@@ -82,7 +83,7 @@ create table staging.dtks_rt (
 );
 create index on staging.dtks_rt (submission_id);
 
-create table staging.dtks_art (
+create unlogged table staging.dtks_art (
     submission_id bigint not null,
     source_file_id bigint not null,
     source_member text,
@@ -133,7 +134,7 @@ create table staging.dtks_art (
 );
 create index on staging.dtks_art (submission_id);
 
-create table staging.disabilitas (
+create unlogged table staging.disabilitas (
     submission_id bigint not null,
     source_file_id bigint not null,
     source_member text,
@@ -151,7 +152,7 @@ create table staging.disabilitas (
 );
 create index on staging.disabilitas (submission_id);
 
-create table staging.usulan (
+create unlogged table staging.usulan (
     submission_id bigint not null,
     source_file_id bigint not null,
     source_member text,
@@ -168,7 +169,7 @@ create table staging.usulan (
 );
 create index on staging.usulan (submission_id);
 
-create table staging.ref_wilayah (
+create unlogged table staging.ref_wilayah (
     submission_id bigint not null,
     source_file_id bigint not null,
     source_member text,
@@ -185,7 +186,7 @@ create table staging.ref_wilayah (
 );
 create index on staging.ref_wilayah (submission_id);
 
-create table staging.daftar_kpm (
+create unlogged table staging.daftar_kpm (
     submission_id bigint not null,
     source_file_id bigint not null,
     source_member text,

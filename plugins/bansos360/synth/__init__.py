@@ -16,6 +16,7 @@ Rates of the planted defects (per record unless said otherwise), so a reader kno
 | impossible birth date (30/31 February) | DTKS persons (0.1% drawn per period, kept after) | ~0.5% |
 | desa not matching (kecamatan matches) / kecamatan not matching | list rows | 0.5% / 0.2% |
 | desa spelling variant (Ngulangkulon), DESA/DS./KEL./KEC. prefixes, case | list rows | 50% of that desa / ~30% |
+| No. KK of a family written invalid (15 digits) | DTKS families | 0.5% |
 | household without desil | DTKS households per period | 2% |
 | title rows above the header, merged | Sembako (3), KPE (1), register (1) | per file |
 | header aliases and case | TmptLahir (2019-07), Ada_rastra (2019-10), Status_Kesejahteraan (2020-10), |
@@ -59,7 +60,7 @@ def generate(out: Path, seed: int = 360, scale: float = 1.0) -> dict:
             "rumah_tangga": k.rt_rows_written - k.rt_duplicates, "individu": k.art_rows_written - k.art_duplicates,
             "rt_duplikat": k.rt_duplicates, "art_duplikat": k.art_duplicates,
             "nik_tidak_valid": k.art_invalid_nik, "nik_rusak": k.art_corrupted_nik,
-            "tgl_lahir_tidak_valid": k.art_bad_dates,
+            "tgl_lahir_tidak_valid": k.art_bad_dates, "kk_tidak_valid": k.art_invalid_kk,
         }
     pools = deliveries.make_pools(rng, pop)
     proposals = {}

@@ -86,9 +86,10 @@ class DtksKnowledge:
     art_invalid_nik: int
     art_corrupted_nik: int
     art_bad_dates: int
+    art_invalid_kk: int = 0
 
 
-def _rt_row(h: Household, periode: str, style: dict) -> list[str]:
+def _rt_row(h: Household, periode: str, style: dict, as_status: bool) -> list[str]:
     d = h.desa_by_period[periode]
     head = h.members[0]
     pct = h.percentile_by_period[periode]
@@ -108,7 +109,7 @@ def _rt_row(h: Household, periode: str, style: dict) -> list[str]:
             continue
         codes = CODEBOOK.get(RT_CODE_ALIAS.get(col.lower(), col.lower()))
         values[col] = str(codes[(seed + 7 * j) % len(codes)]) if codes else ""
-    if style["alias"].get("Percentile") == "Status_Kesejahteraan":
+    if as_status:  # the welfare column is Status_Kesejahteraan (desil 1-4) instead of Percentile (1-40)
         values["Percentile"] = "" if pct is None else str((pct + 9) // 10)
     else:
         values["Percentile"] = "" if pct is None else str(pct)
@@ -126,7 +127,8 @@ def _art_row(pop: Population, h: Household, i: int, p: Person, periode: str, sty
         "KDKEC": d.kec_bps, "KDDESA": d.desa_bps, "NoPesertaPKH": "", "Nama": p.name,
         "JnsKel": "1" if p.male else "2", "TmpLahir": p.tmp_lahir, "TglLahir": tgl,
         "HubKRT": {1: "Kepala Rumah Tangga", 2: "Istri/Suami", 3: "Anak", 6: "Orang Tua/Mertua"}.get(p.hub_krt, ""),
-        "NIK": nik_text, "NoKK": p.nokk, "Hub_KRT": str(p.hub_krt), "NUK": str(p.nuk), "Hubkel": str(p.hubkel),
+        "NIK": nik_text, "NoKK": p.nokk_dtks or p.nokk, "Hub_KRT": str(p.hub_krt), "NUK": str(p.nuk),
+        "Hubkel": str(p.hubkel),
         "Umur": str(max(0, age_on(p.birth, ref))), "Sta_kawin": "2" if p.hub_krt in (1, 2) else "1",
         "Ada_akta_nikah": "1" if p.hub_krt in (1, 2) else "0", "Ada_diKK": "1", "Ada_kartu_identitas": "4",
         "Sta_hamil": "2", "Jenis_cacat": str(p.jenis_cacat), "Penyakit_kronis": str(p.penyakit_kronis),
@@ -156,13 +158,14 @@ def write_dtks(pop: Population, periode: str, path: Path) -> DtksKnowledge:
     style = PERIOD_STYLE[periode]
     households = pop.active[periode]
     rt_header = list(RT_COLUMNS)
-    if style["alias"].get("Percentile") == "Status_Kesejahteraan":
+    as_status = style["alias"].get("Percentile") == "Status_Kesejahteraan"
+    if as_status:
         rt_header[rt_header.index("Percentile")] = "Status_Kesejahteraan"
         style = {**style, "alias": {k: v for k, v in style["alias"].items() if k != "Percentile"}}
     rt_rows, art_rows = [], []
     know = DtksKnowledge(periode, 0, 0, 0, 0, 0, 0, 0)
     for h in households:
-        row = _rt_row(h, periode, style)
+        row = _rt_row(h, periode, style, as_status)
         rt_rows.append(row)
         if h.idbdt in pop.dup_rt[periode]:
             rt_rows.append(row)
@@ -174,6 +177,7 @@ def write_dtks(pop: Population, periode: str, path: Path) -> DtksKnowledge:
             know.art_invalid_nik += not valid
             know.art_corrupted_nik += p.idx in pop.sci_nik[periode]
             know.art_bad_dates += p.bad_date
+            know.art_invalid_kk += bool(p.nokk_dtks)
             if p.idx in pop.dup_art[periode]:
                 art_rows.append(arow)
                 know.art_duplicates += 1

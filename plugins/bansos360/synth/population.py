@@ -188,6 +188,7 @@ class Person:
     tmp_lahir: str
     flags: dict[str, tuple[int, int, int, int, int]] = field(default_factory=dict)  # periode -> kks,pbi,kip,pkh,bpnt
     bad_date: bool = False
+    nokk_dtks: str = ""  # the No. KK DTKS files carry when it is a planted invalid one (else ``nokk``)
 
 
 @dataclass
@@ -301,6 +302,7 @@ def build(rng: random.Random, scale: float) -> Population:
         n_fam = 1 if size < 4 or rng.random() < 0.8 else 2
         members: list[Person] = []
         kks = [nikf.nokk(d.kode_kec) for _ in range(n_fam)]
+        bad_kk = [rng.random() < 0.005 for _ in range(n_fam)]  # a family whose No. KK DTKS carries is invalid
         head_male = rng.random() < 0.8
         for i in range(size):
             if i == 0:
@@ -338,6 +340,7 @@ def build(rng: random.Random, scale: float) -> Population:
                     lapangan_usaha=rng.choice(CODES["lapangan_usaha"]),
                     status_pekerjaan=rng.choice(CODES["status_pekerjaan"]),
                     tmp_lahir="TRENGGALEK",
+                    nokk_dtks=kks[nuk - 1][:15] if bad_kk[nuk - 1] else "",
                 )
             )
         street = rng.choice(STREETS)

@@ -28,7 +28,7 @@ class DtksRecord:
     desil: int | None
     pbi: bool
     flags: tuple[int, int, int, int, int]
-    nokk: str
+    nokk: str  # the No. KK written, when valid, else ""
     idbdt: str
     nuk: int
     kode_kec: str
@@ -46,8 +46,8 @@ def dtks_records(pop: Population) -> dict[str, list[DtksRecord]]:
             for p in h.members:
                 _, valid, clean = nik_written(pop, periode, p)
                 flags = p.flags[periode]
-                recs.append(DtksRecord(clean if valid else "", p.name, desil, flags[1] == 1, flags, p.nokk,
-                                       h.idbdt, p.nuk, kec))
+                recs.append(DtksRecord(clean if valid else "", p.name, desil, flags[1] == 1, flags,
+                                       "" if p.nokk_dtks else p.nokk, h.idbdt, p.nuk, kec))
         out[periode] = recs
     return out
 

@@ -1,0 +1,157 @@
+"""``bansos360 figures``: the figures contract of DASHBOARDS.md, read only from the published marts.
+
+With a kecamatan, every figure is restricted exactly as row-level security restricts a user holding only
+that kecamatan: only rows whose ``kode_kec`` is that kecamatan are read.
+"""
+
+from __future__ import annotations
+
+from psycopg2 import sql
+
+PROGRAMS = ("PKH", "SEMBAKO", "BST", "KPE")
+SEGMENTS = "ABCDEFGHI"
+
+
+def _where(kecamatan: str | None, extra: str = "") -> tuple[sql.Composable, dict]:
+    parts = [extra] if extra else []
+    if kecamatan is not None:
+        parts.append("kode_kec = %(kec)s")
+    clause = sql.SQL(" where " + " and ".join(parts)) if parts else sql.SQL("")
+    return clause, {"kec": kecamatan}
+
+
+def _rows(cur, query: str, kecamatan: str | None, extra: str = "") -> list[tuple]:
+    where, params = _where(kecamatan, extra)
+    cur.execute(sql.SQL(query).format(where=where), params)
+    return cur.fetchall()
+
+
+def figures(conn, kecamatan: str | None = None) -> dict:
+    """Every figure of the contract, from the live ``marts`` schema."""
+    with conn.cursor() as cur:
+        cur.execute("select max(periode) from marts.mart_dtks_ringkasan")
+        latest = cur.fetchone()[0]
+        out: dict = {"periode_terakhir": latest}
+
+        per_program = {
+            p: dict(zip(("baris", "nik_unik", "nik_valid", "di_dtks", "kk_valid", "d12", "d34", "tanpa"), r[1:],
+                        strict=True))
+            for p in PROGRAMS
+            for r in [next((x for x in _rows(cur, """
+                select program, count(*), count(distinct nik) filter (where is_nik_valid),
+                       count(*) filter (where is_nik_valid), count(*) filter (where is_di_dtks),
+                       count(*) filter (where is_kk_valid),
+                       count(*) filter (where kelompok_desil = 'desil_1_2'),
+                       count(*) filter (where kelompok_desil = 'desil_3_4'),
+                       count(*) filter (where kelompok_desil = 'dtks_tanpa_desil')
+                from marts.mart_kpm {where} group by program""", kecamatan) if x[0] == p), (p,) + (0,) * 8)]
+        }
+        total = _rows(cur, "select count(*), count(distinct nik) filter (where is_nik_valid) "
+                      "from marts.mart_kpm {where}", kecamatan)[0]
+        per_kec = _rows(cur, """
+            select kode_kec, count(*), count(distinct nik) filter (where is_nik_valid)
+            from marts.mart_kpm {where} group by kode_kec order by kode_kec""", kecamatan, "kode_kec is not null")
+        out["d1"] = {
+            "per_program": {p: {"baris": v["baris"], "nik_unik": v["nik_unik"]} for p, v in per_program.items()},
+            "semua": {"baris": total[0], "nik_unik": total[1]},
+            "per_kecamatan": {k: {"baris": b, "nik_unik": n} for k, b, n in per_kec},
+        }
+        ganda = _rows(cur, "select count(distinct nik) from marts.mart_nik_ganda {where}", kecamatan)[0][0]
+        out["d2"] = {
+            "per_program": {
+                p: {"nik_valid": v["nik_valid"], "nik_tidak_valid": v["baris"] - v["nik_valid"],
+                    "di_dtks": v["di_dtks"], "tidak_di_dtks": v["baris"] - v["di_dtks"],
+                    "kk_valid": v["kk_valid"], "kk_tidak_valid": v["baris"] - v["kk_valid"]}
+                for p, v in per_program.items()
+            },
+            "nik_ganda": ganda,
+        }
+        out["d3"] = {"per_program": {
+            p: {"desil_1_2": v["d12"], "desil_3_4": v["d34"], "dtks_tanpa_desil": v["tanpa"],
+                "tidak_di_dtks": v["baris"] - v["di_dtks"]}
+            for p, v in per_program.items()
+        }}
+
+        level = "tingkat = 'kabupaten'" if kecamatan is None else "tingkat = 'kecamatan'"
+        d4 = _rows(cur, """
+            select count(*) filter (where is_pkh and is_sembako),
+                   count(*) filter (where is_pkh and not is_sembako),
+                   count(*) filter (where is_pkh and not is_kis),
+                   count(*) filter (where jumlah_program = 2 and not (is_pkh and is_sembako)),
+                   count(*) filter (where jumlah_program >= 3),
+                   count(*) filter (where (is_pkh or is_sembako) and is_kpe),
+                   count(*) filter (where jumlah_program = 1), count(*) filter (where jumlah_program = 2),
+                   count(*) filter (where jumlah_program = 3), count(*) filter (where jumlah_program = 4)
+            from marts.mart_kpm_nik {where}""", kecamatan, level)[0]
+        out["d4"] = {
+            **dict(zip(("pkh_dan_sembako", "pkh_tanpa_sembako", "pkh_tanpa_kis", "dua_program_lain",
+                        "tiga_program_atau_lebih", "pkh_atau_sembako_dan_kpe"), d4[:6], strict=True)),
+            "jumlah_program": {str(i + 1): d4[6 + i] for i in range(4)},
+        }
+
+        out["d6"] = {
+            r[0]: dict(zip(("rumah_tangga", "keluarga", "individu", "kks", "pbi", "kip", "pkh", "bpnt"),
+                           map(int, r[1:]), strict=True))
+            for r in _rows(cur, """
+                select periode, sum(rumah_tangga), sum(keluarga), sum(individu), sum(kks), sum(pbi), sum(kip),
+                       sum(pkh), sum(bpnt)
+                from marts.mart_dtks_ringkasan {where} group by periode order by periode""", kecamatan)
+        }
+        cur.execute("select distinct periode from marts.mart_perubahan_desil order by 1")
+        d7 = {p: dict.fromkeys(("naik", "turun", "stagnan", "tanpa_desil", "baru", "graduasi"), 0)
+              for (p,) in cur.fetchall()}
+        for periode, status, n in _rows(cur, """
+                select periode, status, count(*) from marts.mart_perubahan_desil {where} group by 1, 2""",
+                                        kecamatan):
+            d7[periode][status] = n
+        out["d7"] = d7
+
+        cur.execute("select distinct periode from marts.mart_usulan order by 1")
+        d8 = {p: dict.fromkeys(("rt_usulan", "rt_ditetapkan", "keluarga_usulan", "keluarga_ditetapkan",
+                                "individu_usulan", "individu_ditetapkan", "eksklusi", "inklusi"), 0)
+              for (p,) in cur.fetchall()}
+        for r in _rows(cur, """
+                select periode,
+                       count(distinct id_usulan_rt) filter (where jenis = 'usulan'),
+                       count(distinct id_usulan_rt) filter (where jenis = 'usulan' and is_nik_ditetapkan),
+                       count(distinct nokk) filter (where jenis = 'usulan'),
+                       count(distinct nokk) filter (where jenis = 'usulan' and is_kk_ditetapkan),
+                       count(distinct nik) filter (where jenis = 'usulan'),
+                       count(distinct nik) filter (where jenis = 'usulan' and is_nik_ditetapkan),
+                       count(distinct nik) filter (where jenis = 'usulan' and not is_nik_ditetapkan),
+                       count(distinct nik) filter (where jenis = 'inklusi')
+                from marts.mart_usulan {where} group by periode""", kecamatan):
+            d8[r[0]] = dict(zip(d8[r[0]], r[1:], strict=True))
+        out["d8"] = d8
+
+        d11 = dict.fromkeys(SEGMENTS, 0)
+        for segmen, n in _rows(cur, "select segmen, count(*) from marts.mart_segmen_rumah_tangga {where} group by 1",
+                               kecamatan):
+            d11[segmen] = n
+        out["d11"] = d11
+
+        t = _rows(cur, """
+            select count(*), count(*) filter (where jenis_kelamin = 'L'), count(*) filter (where jenis_kelamin = 'P'),
+                   count(*) filter (where is_di_dtks), count(*) filter (where is_menerima_bansos)
+            from marts.mart_disabilitas {where}""", kecamatan)[0]
+        jenis = _rows(cur, """
+            select jenis_disabilitas, count(*) from marts.mart_disabilitas {where} group by 1 order by 1""",
+                      kecamatan)
+        umur = dict.fromkeys(("0-4", "5-17", "18-59", "60+"), 0)
+        for g, n in _rows(cur, "select kelompok_umur, count(*) from marts.mart_disabilitas {where} group by 1",
+                          kecamatan):
+            umur[g] = n
+        out["d12"] = {"total": t[0], "laki_laki": t[1], "perempuan": t[2],
+                      "per_jenis": {j: n for j, n in jenis if j is not None}, "per_kelompok_umur": umur,
+                      "di_dtks": t[3], "menerima_bansos": t[4]}
+    return out
+
+
+def compare(expected, actual, path: str = "") -> list[str]:
+    """Every figure that differs, as 'path: expected X, actual Y'."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        diffs = []
+        for key in sorted(set(expected) | set(actual)):
+            diffs += compare(expected.get(key), actual.get(key), f"{path}.{key}" if path else key)
+        return diffs
+    return [] if expected == actual else [f"{path}: diharapkan/expected {expected}, aktual/actual {actual}"]

@@ -1,0 +1,67 @@
+-- Persons with disabilities for dashboard 12: one row per row of the published register (blank rows and
+-- exact duplicates already dropped), with gender L/P, the normalised type, the age group (from the birth
+-- date on the first day of the latest DTKS period's month, else the age as given), whether the valid NIK is
+-- in the latest DTKS period and whether it is on any published beneficiary list.
+-- Key: (submission_id, source_row). Located by the register's place names.
+with
+
+register as (
+    select * from warehouse.disabilitas
+),
+
+hari_acuan as (
+    select util.periode_tanggal(max(periode)) as tanggal
+    from warehouse.dtks_individu
+),
+
+dtks as (
+    select nik from marts_next.mart_dtks_nik
+),
+
+kpm as (
+    select distinct nik
+    from marts_next.mart_kpm
+    where is_nik_valid
+),
+
+umur as (
+    select
+        register.*,
+        coalesce(extract(year from age(hari_acuan.tanggal, register.tgl_lahir))::int, register.umur_tercatat) as umur
+    from register
+    cross join hari_acuan
+),
+
+final as (
+    select
+        -- ids
+        umur.submission_id,
+        umur.source_row,
+        umur.kode_kec,
+        umur.kode_desa,
+        umur.nik,
+        -- text
+        umur.nama,
+        umur.jenis_kelamin,
+        umur.jenis_disabilitas,
+        case
+            when umur.umur is null then 'Kosong'
+            when umur.umur < 5 then '0-4'
+            when umur.umur < 18 then '5-17'
+            when umur.umur < 60 then '18-59'
+            else '60+'
+        end as kelompok_umur,
+        -- numbers
+        umur.umur,
+        -- flags
+        umur.is_nik_valid,
+        dtks.nik is not null as is_di_dtks,
+        kpm.nik is not null as is_menerima_bansos,
+        -- dates
+        umur.tgl_lahir
+    from umur
+    left join dtks on umur.is_nik_valid and umur.nik = dtks.nik
+    left join kpm on umur.is_nik_valid and umur.nik = kpm.nik
+)
+
+select * from final

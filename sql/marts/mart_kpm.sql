@@ -1,0 +1,105 @@
+-- KPM rows with their identity checks, for dashboards 1, 2, 3 and 5: one row per KPM row, i.e. a row of a
+-- published beneficiary list after blank rows and exact duplicates (same programme, same raw NIK, same
+-- normalised name, across every published list of the programme) are dropped.
+-- Key: (submission_id, source_row). Located by the list's own place names; kode_kec/kode_desa NULL where they
+-- did not match (status_lokasi says which). By-name-by-address: never in a public view.
+with
+
+daftar as (
+    select * from warehouse.penerima_bansos
+),
+
+berkas as (
+    select
+        submission_file.submission_id,
+        submission_file.original_name
+    from audit.submission_file
+    where submission_file.position = 0
+),
+
+dtks as (
+    select * from marts_next.mart_dtks_nik
+),
+
+wilayah as (
+    select * from warehouse.ref_wilayah
+),
+
+kecamatan as (
+    select distinct
+        kode_kec,
+        nama_kec
+    from warehouse.ref_wilayah
+),
+
+tanpa_duplikat as (
+    select
+        daftar.*,
+        row_number() over (
+            partition by daftar.program, daftar.nik_mentah, daftar.nama_normal
+            order by daftar.submission_id, daftar.source_row
+        ) as urutan
+    from daftar
+),
+
+final as (
+    select
+        -- ids
+        kpm.submission_id,
+        kpm.source_row,
+        kpm.program,
+        kpm.kode_kec,
+        kpm.kode_desa,
+        kpm.nik,
+        kpm.nik_mentah,
+        kpm.nokk,
+        -- text
+        kpm.label,
+        berkas.original_name as berkas_sumber,
+        kpm.nama,
+        kpm.nama_normal,
+        coalesce(wilayah.nama_desa, kpm.nama_desa_daftar) as nama_desa,
+        coalesce(kecamatan.nama_kec, kpm.nama_kec_daftar) as nama_kec,
+        case
+            when kpm.kode_desa is not null then 'cocok'
+            when kpm.kode_kec is not null then 'desa_tidak_cocok'
+            else 'tidak_diketahui'
+        end as status_lokasi,
+        case
+            when dtks.nik is null then 'tidak_di_dtks'
+            when dtks.desil in (1, 2) then 'desil_1_2'
+            when dtks.desil in (3, 4) then 'desil_3_4'
+            else 'dtks_tanpa_desil'
+        end as kelompok_desil,
+        coalesce(dtks.jenis_kelamin, 'Kosong') as jenis_kelamin,
+        case
+            when dtks.umur is null then 'Kosong'
+            when dtks.umur < 5 then '0-4'
+            when dtks.umur < 18 then '5-17'
+            when dtks.umur < 60 then '18-59'
+            else '60+'
+        end as kelompok_umur,
+        -- numbers and codes
+        dtks.desil,
+        dtks.jenis_cacat,
+        dtks.penyakit_kronis,
+        dtks.ijazah_tertinggi,
+        dtks.lapangan_usaha,
+        -- flags
+        kpm.is_nik_valid,
+        dtks.nik is not null as is_di_dtks,
+        coalesce(dtks.is_kk_valid, false) as is_kk_valid,
+        coalesce(dtks.is_pbi, false) as is_kis,
+        dtks.is_disabilitas,
+        -- dates
+        dtks.tgl_lahir,
+        kpm.as_of
+    from tanpa_duplikat as kpm
+    left join berkas on kpm.submission_id = berkas.submission_id
+    left join dtks on kpm.is_nik_valid and kpm.nik = dtks.nik
+    left join wilayah on kpm.kode_desa = wilayah.kode_desa
+    left join kecamatan on kpm.kode_kec = kecamatan.kode_kec
+    where kpm.urutan = 1
+)
+
+select * from final

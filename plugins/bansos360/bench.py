@@ -29,11 +29,11 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).with_name("bansos360")
 
 
-def _run(args: list[str], env: dict) -> tuple[float, str]:
+def _run(args: list[str], env: dict, output: bool = False) -> tuple[float, str]:
     started = time.monotonic()
     done = subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True)
-    if done.returncode not in (0, 1):
-        raise RuntimeError(f"bansos360 {' '.join(args)} failed: {done.stderr[-2000:]}")
+    if done.returncode not in (0, 1) or (output and not done.stdout.strip()):
+        raise RuntimeError(f"bansos360 {' '.join(args)} failed ({done.returncode}): {done.stderr[-3000:]}")
     return time.monotonic() - started, done.stdout
 
 
@@ -58,6 +58,21 @@ def _csv_parts(lake: Path) -> list[tuple[str, readers.Part]]:
         elif fmt == "csv":
             parts.append((entry["file"], readers.Part(path, None, "csv")))
     return parts
+
+
+def _check_figures(env: dict, lake: Path) -> dict:
+    """`bansos360 figures` against the generator's ground truth: kabupaten and every kecamatan."""
+    from bansos360.figures import compare
+
+    truth = json.loads((lake / "ground_truth.json").read_text())
+    per_kec = json.loads((lake / "ground_truth_kecamatan.json").read_text())
+    started = time.monotonic()
+    diffs = compare(truth, json.loads(_run(["figures"], env, output=True)[1]))
+    for kec, expected in per_kec.items():
+        actual = json.loads(_run(["figures", "--kecamatan", kec], env, output=True)[1])
+        diffs += [f"{kec} {d}" for d in compare(expected, actual)]
+    return {"checked": 1 + len(per_kec), "mismatches": len(diffs), "first": diffs[:5],
+            "seconds": round(time.monotonic() - started, 1)}
 
 
 def copy_floor(url: str, lake: Path) -> tuple[float, int, int]:
@@ -123,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     results["init_s"], _ = _run(["init"], env)
     results["submit_s"], _ = _run(["submit-lake", str(lake_dir), "--by", "operator.bench"], env)
     results["approve_s"], _ = _run(["approve", "--all-checked", "--by", "kabid.bench"], env)
-    results["refresh_s"], out = _run(["refresh"], env)
+    results["refresh_s"], out = _run(["refresh"], env, output=True)
     results["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     outcomes = json.loads(out)
     results["states"] = sorted({o["state"] for o in outcomes})
@@ -134,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
             stages[k] += o["seconds"].get(k, 0.0)
         rows += sum(o["rows"].values())
     results["stages_s"] = {k: round(v, 2) for k, v in stages.items()}
+    # the marts are built once per refresh: every submission of the batch carries the same figures
+    results["mart_s"] = round(max((o["seconds"].get("mart", 0.0) for o in outcomes), default=0.0), 2)
+    results["mart_gate_s"] = round(max((o["seconds"].get("gerbang_mart", 0.0) for o in outcomes), default=0.0), 2)
+    results["figures"] = _check_figures(env, lake_dir)
     results["warehouse_rows"] = rows
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute("select pg_database_size(current_database())")
@@ -157,6 +176,7 @@ def write_report(path: Path, r: dict) -> None:
     m = r["machine"]
     per_s = r["warehouse_rows"] / max(r["stages_s"]["staging"] + r["stages_s"]["warehouse"], 1e-9)
     fl = r["floor"]
+    fig = r["figures"]
     section = f"""## Lake to warehouse, scale {r['scale']} (seed {r['seed']})
 
 Run: `make bench BENCH_SCALE={r['scale']}` on {r['date']}; machine: {m['cpu']}, {m['cores']} cores,
@@ -170,7 +190,9 @@ Outcome of every submission: {', '.join(r['states'])}.
 | staging COPY (sum over submissions) | {r['stages_s']['staging']:.1f} |
 | warehouse models (sum) | {r['stages_s']['warehouse']:.1f} |
 | warehouse gate, Great Expectations in PostgreSQL (sum) | {r['stages_s']['gerbang']:.1f} |
-| refresh command, whole (staging + warehouse + gate + publication + process start) | {r['refresh_s']:.1f} |
+| marts: build all into marts_next | {r['mart_s']:.1f} |
+| mart gate (Great Expectations + reconciliation, in PostgreSQL) | {r['mart_gate_s']:.1f} |
+| refresh command, whole (all of the above from staging, plus publication and swap) | {r['refresh_s']:.1f} |
 
 | figure | value |
 |---|---|
@@ -182,6 +204,7 @@ Outcome of every submission: {', '.join(r['states'])}.
 | peak RSS of a pipeline process (submit / refresh) | {r['peak_rss_mib']} MiB (target < 1024) |
 | database size after the run | {r['db_size_mib']} MiB |
 | lake size | {r['lake_mib']} MiB |
+| `figures` vs ground truth (kabupaten + 14 kecamatan) | {fig['mismatches']} mismatches, {fig['checked']} compared |
 
 The floor covers the CSV deliveries (the DTKS members, the BST list, the proposals); the .xlsx lists and the
 register have no CSV bytes, so the ratio is slightly pessimistic for the pipeline.

@@ -59,8 +59,12 @@ def validate(url: str, expectations_dir: Path, layer: str, table: str, query: st
     datasource = context.data_sources.add_postgres(name="bansos360", connection_string=url)
     asset = datasource.add_query_asset(name=table, query=query)
     batch = asset.add_batch_definition_whole_table("pengajuan").get_batch()
-    result = batch.validate(suite, expectation_parameters=parameters,
-                            result_format={"result_format": "SUMMARY", "partial_unexpected_count": 0})
+    try:
+        result = batch.validate(suite, expectation_parameters=parameters,
+                                result_format={"result_format": "SUMMARY", "partial_unexpected_count": 0})
+    finally:
+        # close the pooled connections now: an idle one would keep locks that block the next mart swap
+        datasource.get_engine().dispose()
     findings = []
     for r in result.results:
         if r.success:

@@ -60,6 +60,9 @@ def build(conn, settings) -> dict[str, float]:
                             ("recency_sedang_periode", settings.recency_sedang_periode)):
             cur.execute("select set_config(%s, %s, true)", (f"bansos360.{name}", str(value)))
         cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(NEXT)))
+        cur.execute("select nspname from pg_namespace where nspname like %s", (f"{OLD}\\_%",))
+        for (aside,) in cur.fetchall():  # marts set aside by an earlier swap while readers held them
+            cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(aside)))
         cur.execute(sql.SQL("create schema {}").format(sql.Identifier(NEXT)))
         for m in models(settings.sql_dir):
             started = time.monotonic()
@@ -99,16 +102,36 @@ def run_gate(url: str, settings) -> list[Finding]:
 
 
 def swap(conn) -> None:
-    """Make ``marts_next`` the live ``marts`` in one transaction; readers see the old or the new, never a mix."""
+    """Make ``marts_next`` the live ``marts`` in one transaction; readers see the old or the new, never a mix.
+
+    The renames take no lock on the tables, so a long dashboard query does not hold the swap up; the old
+    schema is dropped afterwards, in its own transaction (it waits, a bounded time, for readers still in it).
+    """
+    _drop_old(conn)
     with conn.cursor() as cur:
-        cur.execute("set local lock_timeout = '60s'")
         cur.execute("select 1 from pg_namespace where nspname = %s", (LIVE,))
         if cur.fetchone():
-            cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(OLD)))
             cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(LIVE), sql.Identifier(OLD)))
         cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(NEXT), sql.Identifier(LIVE)))
-        cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(OLD)))
     conn.commit()
+    _drop_old(conn)
+
+
+def _drop_old(conn) -> None:
+    """Drop the previous marts; if readers hold it too long, set it aside under a unique name instead."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute("set local lock_timeout = '30s'")
+            cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(OLD)))
+        conn.commit()
+    except psycopg2.errors.LockNotAvailable:
+        conn.rollback()
+        log.warning("previous marts still in use; set aside to be dropped by a later build")
+        with conn.cursor() as cur:
+            cur.execute("select to_char(clock_timestamp(), 'YYYYMMDDHH24MISS')")
+            aside = f"{OLD}_{cur.fetchone()[0]}"
+            cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(OLD), sql.Identifier(aside)))
+        conn.commit()
 
 
 def published(conn) -> bool:

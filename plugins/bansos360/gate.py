@@ -10,9 +10,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
+import uuid
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+
+import psycopg2
+from psycopg2 import sql
 
 from bansos360.audit import Finding
 
@@ -36,7 +41,12 @@ def suite_path(expectations_dir: Path, layer: str, table: str) -> Path:
 
 def validate(url: str, expectations_dir: Path, layer: str, table: str, query: str,
              parameters: dict) -> GateResult | None:
-    """Validate the rows a query returns against the table's suite; None when the table has no suite."""
+    """Validate the rows a query returns against the table's suite; None when the table has no suite.
+
+    The query becomes a view in the schema ``gerbang`` for the time of the validation, and Great
+    Expectations reads it as a table asset: its columns come from the catalogue. (A query asset makes Great
+    Expectations run the whole query once to learn its columns, which costs as much memory as the rows.)
+    """
     path = suite_path(expectations_dir, layer, table)
     if not path.exists():
         return None
@@ -54,17 +64,25 @@ def validate(url: str, expectations_dir: Path, layer: str, table: str, query: st
         expectations=[ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta", {}))
                       for e in spec["expectations"]],
     )
+    view = f"{table}_{uuid.uuid4().hex[:12]}"
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("create schema if not exists gerbang")
+        cur.execute(sql.SQL("create view {} as ").format(sql.Identifier("gerbang", view)) + sql.SQL(query))
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    datasource = context.data_sources.add_postgres(name="bansos360", connection_string=url)
-    asset = datasource.add_query_asset(name=table, query=query)
-    batch = asset.add_batch_definition_whole_table("pengajuan").get_batch()
+    datasource = context.data_sources.add_postgres(
+        name="bansos360", connection_string=url, kwargs={"connect_args": {"options": "-c search_path=gerbang"}})
     try:
+        asset = datasource.add_table_asset(name=table, table_name=view)
+        batch = asset.add_batch_definition_whole_table("pengajuan").get_batch()
         result = batch.validate(suite, expectation_parameters=parameters,
                                 result_format={"result_format": "SUMMARY", "partial_unexpected_count": 0})
     finally:
         # close the pooled connections now: an idle one would keep locks that block the next mart swap
         datasource.get_engine().dispose()
+        with psycopg2.connect(url) as conn, conn.cursor() as cur:
+            cur.execute(sql.SQL("drop view if exists {}").format(sql.Identifier("gerbang", view)))
+        _remove_docs_dirs(context)
     findings = []
     for r in result.results:
         if r.success:
@@ -79,3 +97,15 @@ def validate(url: str, expectations_dir: Path, layer: str, table: str, query: st
         findings.append(Finding("error", f"gerbang:{cfg.type}", f"{why[0]} — {counts}", f"{why[1]} — {counts}",
                                 f"warehouse.{table}", None, column or None))
     return GateResult(spec["name"], bool(result.success), len(result.results), findings)
+
+
+def _remove_docs_dirs(context) -> None:
+    """An ephemeral context makes a temporary Data Docs folder on every call; remove it."""
+    try:
+        sites = context.variables.data_docs_sites or {}
+    except Exception:  # noqa: BLE001 - best effort cleanup only
+        return
+    for site in sites.values():
+        base = (site.get("store_backend") or {}).get("base_directory")
+        if base and Path(base).is_dir() and Path(base).name.startswith("tmp"):
+            shutil.rmtree(base, ignore_errors=True)

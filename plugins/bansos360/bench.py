@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         cur.execute("select pg_database_size(current_database())")
         results["db_size_mib"] = round(cur.fetchone()[0] / 1024 / 1024, 1)
         cur.execute("select sum(size_bytes) from lake.file")
-        results["lake_mib"] = round((cur.fetchone()[0] or 0) / 1024 / 1024, 1)
+        results["lake_mib"] = round(float(cur.fetchone()[0] or 0) / 1024 / 1024, 1)
         cur.execute("show server_version")
         results["postgres"] = cur.fetchone()[0]
     results["queries"] = bench_queries.run(url)
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     results["ingest_and_build_s"] = round(ingest, 2)
     results["ratio_to_floor"] = round(ingest / floor_s, 2) if floor_s else None
     write_report(Path(args.out), results)
-    print(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2, default=str))
     return 0
 
 

@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bansos360 import audit, readers, sources
+from bansos360 import audit, progress, readers, sources
 from bansos360.audit import Finding
 
 PERIODE_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -221,10 +221,13 @@ def profile_part(ref: PartRef) -> tuple[dict, list[Finding]]:
             if row_no > header_row:
                 data_rows, blank_rows = _count(cells, data_rows, blank_rows)
         short: list[int] = []
+        meter = progress.Meter(f"pemeriksaan/check {name}")
         for row_no, cells, _ in rows:
             data_rows, blank_rows = _count(cells, data_rows, blank_rows)
+            meter.update(row_no)
             if len(cells) < width and not readers.is_blank(cells) and len(short) < 5:
                 short.append(row_no)
+        meter.done(data_rows)
         prof.update(rows=data_rows, blank_rows=blank_rows)
         if short:
             findings.append(Finding(

@@ -38,6 +38,7 @@ demo: setup ## set everything up, write a synthetic lake and run the main job on
 	@echo ""
 	@echo "Selesai / done. Lihat / look at:"
 	@echo "  $(BIN)/bansos360 status 2            # riwayat dan temuan satu pengajuan / one submission's history"
+	@echo "  $(BIN)/bansos360 figures --kecamatan 35.03.05   # angka dasbor dari mart / dashboard figures"
 	@echo "  psql \"$$($(BIN)/bansos360 db url)\" -c 'select periode, count(*) from warehouse.dtks_individu group by 1'"
 	@echo "  make demo-stop                       # hentikan PostgreSQL bawaan / stop the embedded PostgreSQL"
 

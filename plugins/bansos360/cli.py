@@ -187,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("bansos360.progress").setLevel(logging.INFO)
+    logging.getLogger("great_expectations").setLevel(logging.INFO if args.verbose else logging.WARNING)
     try:
         return args.func(args)
     except audit.StateError as exc:

@@ -44,13 +44,7 @@ final as (
         umur.nama,
         umur.jenis_kelamin,
         umur.jenis_disabilitas,
-        case
-            when umur.umur is null then 'Kosong'
-            when umur.umur < 5 then '0-4'
-            when umur.umur < 18 then '5-17'
-            when umur.umur < 60 then '18-59'
-            else '60+'
-        end as kelompok_umur,
+        util.kelompok_umur(umur.umur) as kelompok_umur,
         -- numbers
         umur.umur,
         -- flags

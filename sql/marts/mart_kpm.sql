@@ -72,13 +72,7 @@ final as (
             else 'dtks_tanpa_desil'
         end as kelompok_desil,
         coalesce(dtks.jenis_kelamin, 'Kosong') as jenis_kelamin,
-        case
-            when dtks.umur is null then 'Kosong'
-            when dtks.umur < 5 then '0-4'
-            when dtks.umur < 18 then '5-17'
-            when dtks.umur < 60 then '18-59'
-            else '60+'
-        end as kelompok_umur,
+        util.kelompok_umur(dtks.umur) as kelompok_umur,
         -- numbers and codes
         dtks.desil,
         dtks.jenis_cacat,

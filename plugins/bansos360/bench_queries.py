@@ -54,10 +54,10 @@ CHART_QUERIES: dict[str, dict[str, str]] = {
                               "where kode_kec = %(kec)s group by 1, 2",
     },
     "8 usulan vs penetapan": {
-        "konversi": "select periode, count(distinct id_usulan_rt) filter (where jenis = 'usulan'), "
-                    "count(distinct nik) filter (where jenis = 'usulan' and is_nik_ditetapkan), "
-                    "count(distinct nik) filter (where jenis = 'inklusi') from marts.mart_usulan "
-                    "where kode_kec = %(kec)s group by 1",
+        "konversi": "select periode, rt_usulan, rt_ditetapkan, individu_usulan, individu_ditetapkan, eksklusi, "
+                    "inklusi from marts.mart_usulan_ringkasan where tingkat = 'kecamatan' and kode_kec = %(kec)s",
+        "per desa (peta)": "select kode_desa, individu_usulan, individu_ditetapkan from marts.mart_usulan_ringkasan "
+                           "where tingkat = 'desa' and kode_kec = %(kec)s",
     },
     "11 segmentasi": {
         "segmen": "select segmen, count(*) from marts.mart_segmen_rumah_tangga where kode_kec = %(kec)s group by 1",

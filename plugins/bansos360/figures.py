@@ -106,23 +106,14 @@ def figures(conn, kecamatan: str | None = None) -> dict:
             d7[periode][status] = n
         out["d7"] = d7
 
-        cur.execute("select distinct periode from marts.mart_usulan order by 1")
-        d8 = {p: dict.fromkeys(("rt_usulan", "rt_ditetapkan", "keluarga_usulan", "keluarga_ditetapkan",
-                                "individu_usulan", "individu_ditetapkan", "eksklusi", "inklusi"), 0)
-              for (p,) in cur.fetchall()}
-        for r in _rows(cur, """
-                select periode,
-                       count(distinct id_usulan_rt) filter (where jenis = 'usulan'),
-                       count(distinct id_usulan_rt) filter (where jenis = 'usulan' and is_nik_ditetapkan),
-                       count(distinct nokk) filter (where jenis = 'usulan'),
-                       count(distinct nokk) filter (where jenis = 'usulan' and is_kk_ditetapkan),
-                       count(distinct nik) filter (where jenis = 'usulan'),
-                       count(distinct nik) filter (where jenis = 'usulan' and is_nik_ditetapkan),
-                       count(distinct nik) filter (where jenis = 'usulan' and not is_nik_ditetapkan),
-                       count(distinct nik) filter (where jenis = 'inklusi')
-                from marts.mart_usulan {where} group by periode""", kecamatan):
-            d8[r[0]] = dict(zip(d8[r[0]], r[1:], strict=True))
-        out["d8"] = d8
+        d8_keys = ("rt_usulan", "rt_ditetapkan", "keluarga_usulan", "keluarga_ditetapkan", "individu_usulan",
+                   "individu_ditetapkan", "eksklusi", "inklusi")
+        level = "tingkat = 'kabupaten'" if kecamatan is None else "tingkat = 'kecamatan'"
+        out["d8"] = {
+            r[0]: dict(zip(d8_keys, r[1:], strict=True))
+            for r in _rows(cur, "select periode, " + ", ".join(d8_keys)  # noqa: S608 - fixed column names
+                           + " from marts.mart_usulan_ringkasan {where} order by periode", kecamatan, level)
+        }
 
         d11 = dict.fromkeys(SEGMENTS, 0)
         for segmen, n in _rows(cur, "select segmen, count(*) from marts.mart_segmen_rumah_tangga {where} group by 1",

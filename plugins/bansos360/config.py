@@ -31,11 +31,6 @@ class Settings:
     frekuensi_sedang: int = 2
     recency_sedang_periode: int = 2
 
-    @property
-    def uses_embedded(self) -> bool:
-        """True when the project runs its own PostgreSQL under ``home``."""
-        return not self.database_url
-
 
 def load() -> Settings:
     """Read the settings from the environment."""

@@ -38,10 +38,6 @@ class Part:
     member: str | None
     fmt: str  # "csv" or "xlsx"
 
-    @property
-    def display_name(self) -> str:
-        return f"{self.path.name}:{self.member}" if self.member else self.path.name
-
 
 def sniff_format(path: Path) -> str:
     """What a file is by its content: ``zip`` (an archive of CSVs), ``xlsx``, ``csv``, or ``empty``."""

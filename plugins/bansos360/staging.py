@@ -16,31 +16,29 @@ log = logging.getLogger(__name__)
 
 
 class _CopySource(io.TextIOBase):
-    """A file-like object that psycopg2's COPY reads, filled chunk by chunk from a row iterator."""
+    """A file-like object that psycopg2's COPY reads, filled batch by batch from a row iterator.
 
-    def __init__(self, rows: Iterator[list[str]]):
+    psycopg2 sends whatever ``read`` returns, so each call returns the next batch of rows as CSV text; an
+    empty string ends the COPY.
+    """
+
+    def __init__(self, rows: Iterator[list], batch: int = 2000):
         self._rows = rows
+        self._batch = batch
         self._buf = io.StringIO()
         self._writer = csv.writer(self._buf, lineterminator="\n")
-        self._pending = ""
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> str:
-        while len(self._pending) < max(size, 1 << 16):
-            for n, row in enumerate(self._rows, start=1):
-                self._writer.writerow(row)
-                if n >= 2000:
-                    break
-            chunk = self._buf.getvalue()
-            self._buf.seek(0)
-            self._buf.truncate()
-            if not chunk:
+        self._buf.seek(0)
+        self._buf.truncate()
+        for n, row in enumerate(self._rows, start=1):
+            self._writer.writerow(row)
+            if n >= self._batch:
                 break
-            self._pending += chunk
-        out, self._pending = (self._pending, "") if size < 0 else (self._pending[:size], self._pending[size:])
-        return out
+        return self._buf.getvalue()
 
 
 def _entity(source: str, name: str) -> sources.Entity:

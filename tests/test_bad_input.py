@@ -3,6 +3,7 @@ the lake, and changes nothing published."""
 
 from __future__ import annotations
 
+import psycopg2
 import pytest
 
 from bansos360 import intake
@@ -178,6 +179,6 @@ def test_shrunk_period_is_held(settings, lake, tmp_path, dtks_member):
     r = submit(settings, half, "dtks")
     assert r["state"] == "diperiksa" and r["is_held"], r
     assert "baris_menyusut" in query(settings, "select string_agg(code, ' ') from audit.finding")[0][0]
-    with __import__("psycopg2").connect(settings.database_url) as conn:
+    with psycopg2.connect(settings.database_url) as conn:
         approved = intake.approve(conn, [], "kabid", all_checked=True)
     assert [a["submission_id"] for a in approved] == [full["submission_id"]]  # the held one waits

@@ -253,20 +253,17 @@ def refresh(settings, rebuild: bool = False) -> list[Outcome]:
 def _refresh(settings, rebuild: bool) -> list[Outcome]:
     with db.connect(settings) as conn:
         ids = pending(conn)
-        if rebuild:
-            with conn.cursor() as cur:
-                cur.execute("select submission_id from warehouse.publikasi order by submission_id")
+        with conn.cursor() as cur:
+            if rebuild:
+                cur.execute("select submission_id from warehouse.publikasi")
                 ids = sorted(set(ids) | {r[0] for r in cur.fetchall()})
+            # the region reference first: every other source is located through it
+            cur.execute("select submission_id from audit.submission where submission_id = any(%s) "
+                        "order by source <> 'ref_wilayah', submission_id", (ids,))
+            ids = [r[0] for r in cur.fetchall()]
         live = marts.published(conn)
-    # the region reference first: every other source is located through it
-    ids.sort(key=lambda i: (0 if _is_reference(settings, i) else 1, i))
     outcomes = [process_warehouse(settings, sid) for sid in ids]
     batch = [o for o in outcomes if o.state == "diproses"]
     if batch or not live:
         publish_marts(settings, batch)
     return outcomes
-
-
-def _is_reference(settings, submission_id: int) -> bool:
-    with db.connect(settings) as conn, conn.cursor() as cur:
-        return _submission(cur, submission_id)["source"] == "ref_wilayah"

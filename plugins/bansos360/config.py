@@ -30,6 +30,12 @@ class Settings:
     frekuensi_tinggi: int = 4
     frekuensi_sedang: int = 2
     recency_sedang_periode: int = 2
+    inbox: Path = Path(".bansos360/inbox")
+    inbox_settle_seconds: float = 10.0
+    backup_dir: Path = Path(".bansos360/backup")
+    backup_keep: int = 7
+    pg_bin: Path | None = None
+    airflow_url: str = "http://127.0.0.1:8080"
 
 
 def load() -> Settings:
@@ -48,4 +54,10 @@ def load() -> Settings:
         frekuensi_tinggi=int(_float("BANSOS360_FREKUENSI_TINGGI", 4)),
         frekuensi_sedang=int(_float("BANSOS360_FREKUENSI_SEDANG", 2)),
         recency_sedang_periode=int(_float("BANSOS360_RECENCY_SEDANG_PERIODE", 2)),
+        inbox=Path(os.environ.get("BANSOS360_INBOX") or (home / "inbox")).resolve(),
+        inbox_settle_seconds=_float("BANSOS360_INBOX_SETTLE_SECONDS", 10.0),
+        backup_dir=Path(os.environ.get("BANSOS360_BACKUP_DIR") or (home / "backup")).resolve(),
+        backup_keep=int(_float("BANSOS360_BACKUP_KEEP", 7)),
+        pg_bin=Path(os.environ["BANSOS360_PG_BIN"]) if os.environ.get("BANSOS360_PG_BIN") else None,
+        airflow_url=(os.environ.get("BANSOS360_AIRFLOW_URL") or "http://127.0.0.1:8080").rstrip("/"),
     )

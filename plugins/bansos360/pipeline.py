@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 
 from bansos360 import audit, config, db, gate, marts, sources, staging, warehouse
 from bansos360.audit import Finding
@@ -42,7 +43,7 @@ def init(settings: config.Settings) -> None:
 
 @dataclass
 class Outcome:
-    """What processing one submission did."""
+    """What processing one submission did; passed between steps (and between Airflow tasks as a dict)."""
 
     submission_id: int
     state: str
@@ -51,6 +52,21 @@ class Outcome:
     findings: list[str] = field(default_factory=list)
     slot: tuple[str, str] | None = field(default=None, repr=False)
     previous: int | None = field(default=None, repr=False)
+    staged: dict[str, int] = field(default_factory=dict, repr=False)
+
+    @property
+    def going(self) -> bool:
+        """Still being processed: no step has stopped it."""
+        return self.state == "diproses"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Outcome:
+        d = dict(d)
+        d["slot"] = tuple(d["slot"]) if d.get("slot") else None
+        return cls(**d)
 
 
 def pending(conn) -> list[int]:
@@ -69,7 +85,32 @@ def _submission(cur, submission_id: int) -> dict:
     return dict(zip(("source", "slot", "state"), row, strict=True))
 
 
-def start(conn, submission_id: int, by: str = SYSTEM) -> dict:
+def _in_order(cur, ids: list[int]) -> list[int]:
+    """The region reference first (every other source is located through it), then submission order."""
+    cur.execute("select submission_id from audit.submission where submission_id = any(%s) "
+                "order by source <> 'ref_wilayah', submission_id", (list(ids),))
+    return [r[0] for r in cur.fetchall()]
+
+
+def batch_for(settings, submission_id: int) -> list[int]:
+    """What a refresh started for one submission processes: it and every other approved one waiting, in order.
+
+    Refuses a submission that was never approved; an already published one leaves nothing to do (an earlier
+    run took it in its batch). A failed one may be run again (after its cause was fixed).
+    """
+    with db.connect(settings) as conn, conn.cursor() as cur:
+        sub = _submission(cur, submission_id)
+        if sub["state"] == "terbit":
+            return []
+        if sub["state"] not in ("disetujui", "diproses", "gagal"):
+            raise audit.StateError(
+                f"pengajuan {submission_id} berstatus {sub['state']}: hanya pengajuan yang disetujui yang diproses"
+                f" / submission {submission_id} is {sub['state']}: only approved submissions are processed"
+            )
+        return _in_order(cur, sorted({submission_id, *pending(conn)}))
+
+
+def start(conn, submission_id: int, by: str = SYSTEM) -> Outcome:
     """Refuse anything not approved (or a published/failed one being re-run); mark it ``diproses``."""
     with conn.cursor() as cur:
         sub = _submission(cur, submission_id)
@@ -80,46 +121,78 @@ def start(conn, submission_id: int, by: str = SYSTEM) -> dict:
             )
         audit.set_state(cur, submission_id, "diproses", by)
     conn.commit()
-    return sub
+    return Outcome(submission_id, "diproses", slot=(sub["source"], sub["slot"]))
 
 
-def fail(conn, submission_id: int, stage: str, findings: list[Finding]) -> None:
+def fail(conn, out: Outcome, stage: str, findings: list[Finding]) -> None:
     """Mark a submission ``gagal`` with the findings that stopped it; nothing published changes."""
     conn.rollback()
     with conn.cursor() as cur:
-        audit.add_findings(cur, submission_id, stage, findings)
-        audit.set_state(cur, submission_id, "gagal", SYSTEM, findings[0].text()[:500] if findings else None)
+        audit.add_findings(cur, out.submission_id, stage, findings)
+        audit.set_state(cur, out.submission_id, "gagal", SYSTEM, findings[0].text()[:500] if findings else None)
     conn.commit()
+    out.state, out.findings = "gagal", [f.text() for f in findings]
 
 
-def load_and_build(conn, settings, submission_id: int) -> tuple[dict, list[Finding]]:
-    """Staging COPY and the warehouse models for one submission, in one transaction."""
-    timings: dict[str, float] = {}
-    with conn.cursor() as cur:
-        sub = _submission(cur, submission_id)
-        cur.execute("select file_id, original_name from audit.submission_file where submission_id = %s",
-                    (submission_id,))
-        names = dict(cur.fetchall())
-    t = time.monotonic()
-    staged = staging.load(conn, settings, submission_id)
-    timings["staging"] = time.monotonic() - t
-    t = time.monotonic()
-    built = warehouse.build(conn, settings.sql_dir, submission_id, sub["source"], names)
-    timings["warehouse"] = time.monotonic() - t
-    if not built.ok:
-        return {"seconds": timings}, built.findings
-    with conn.cursor() as cur:
-        audit.add_findings(cur, submission_id, "gudang", built.findings)
-        audit.update_profile(cur, submission_id, {
-            "dimuat": {"staging": staged, "gudang": built.rows, "duplikat_dibuang": built.duplicates_dropped}
-        })
-    conn.commit()
-    return {"seconds": timings, "rows": built.rows}, []
+def _crash(step: str, exc: Exception) -> list[Finding]:
+    log.exception("%s failed", step)
+    return [Finding("error", "gagal_memuat", f"{step} gagal: {type(exc).__name__}",
+                    f"{step} failed: {type(exc).__name__}: {exc}")]
 
 
-def run_gate(settings, submission_id: int) -> tuple[list[Finding], float]:
+def begin(settings, ids: list[int], by: str = SYSTEM) -> list[Outcome]:
+    """Mark every submission of the batch ``diproses`` (each must have been approved)."""
+    with db.connect(settings) as conn:
+        return [start(conn, sid, by) for sid in ids]
+
+
+def load_staging(settings, batch: list[Outcome]) -> list[Outcome]:
+    """Staging: COPY each submission's files into its staging tables (replacing what it staged before)."""
+    with db.connect(settings) as conn:
+        for out in (o for o in batch if o.going):
+            t = time.monotonic()
+            try:
+                out.staged = staging.load(conn, settings, out.submission_id)
+                conn.commit()
+            except Exception as exc:  # any failure of a step must leave the published state as it was
+                fail(conn, out, "gudang", _crash("pemuatan staging / staging load", exc))
+            out.seconds["staging"] = round(time.monotonic() - t, 3)
+    return batch
+
+
+def build_warehouse(settings, batch: list[Outcome]) -> list[Outcome]:
+    """The warehouse models: typed, cleaned history rows of each submission (not yet published)."""
+    with db.connect(settings) as conn:
+        for out in (o for o in batch if o.going):
+            t = time.monotonic()
+            try:
+                if staging.count(conn, out.submission_id) != sum(out.staged.values()):
+                    # staging tables are unlogged: after a server crash they are empty, so stage again
+                    out.staged = staging.load(conn, settings, out.submission_id)
+                with conn.cursor() as cur:
+                    cur.execute("select file_id, original_name from audit.submission_file where submission_id = %s",
+                                (out.submission_id,))
+                    names = dict(cur.fetchall())
+                built = warehouse.build(conn, settings.sql_dir, out.submission_id, out.slot[0], names)
+                findings = built.findings
+                if built.ok:
+                    with conn.cursor() as cur:
+                        audit.add_findings(cur, out.submission_id, "gudang", built.findings)
+                        audit.update_profile(cur, out.submission_id, {"dimuat": {
+                            "staging": out.staged, "gudang": built.rows,
+                            "duplikat_dibuang": built.duplicates_dropped}})
+                    conn.commit()
+                    out.rows.update(built.rows)
+            except Exception as exc:  # any failure of a step must leave the published state as it was
+                built, findings = None, _crash("pembangunan gudang / warehouse build", exc)
+            if built is None or not built.ok:
+                fail(conn, out, "gudang", findings)
+            out.seconds["warehouse"] = round(time.monotonic() - t, 3)
+    return batch
+
+
+def run_gate(settings, submission_id: int) -> list[Finding]:
     """The warehouse gate on the rows this submission wrote."""
-    t = time.monotonic()
     url = db.database_url(settings)
     findings: list[Finding] = []
     with db.connect(settings) as conn, conn.cursor() as cur:
@@ -137,103 +210,141 @@ def run_gate(settings, submission_id: int) -> tuple[list[Finding], float]:
         result = gate.validate(url, settings.expectations_dir, "warehouse", m.name, query, params)
         if result is not None:
             findings += result.findings
-    return findings, time.monotonic() - t
+    return findings
 
 
-def process_warehouse(settings, submission_id: int, by: str = SYSTEM) -> Outcome:
-    """Staging, warehouse models and warehouse gate for one approved submission.
-
-    On success the submission is published in the warehouse and stays ``diproses`` until the marts built
-    with it are live.
-    """
+def gate_warehouse(settings, batch: list[Outcome]) -> list[Outcome]:
+    """The warehouse gate; a submission that passes is published in the warehouse (until the marts say no)."""
     with db.connect(settings) as conn:
-        sub = start(conn, submission_id, by)
-        out = Outcome(submission_id, "diproses")
-        try:
-            info, findings = load_and_build(conn, settings, submission_id)
-        except Exception as exc:  # any failure of a step must leave the published state as it was
-            log.exception("staging/warehouse failed for submission %s", submission_id)
-            findings = [Finding("error", "gagal_memuat", f"pemuatan gagal: {type(exc).__name__}",
-                                f"loading failed: {type(exc).__name__}: {exc}")]
-            info = {}
-        out.seconds.update(info.get("seconds", {}))
-        out.rows.update(info.get("rows", {}))
-        if findings:
-            fail(conn, submission_id, "gudang", findings)
-            out.state, out.findings = "gagal", [f.text() for f in findings]
-            return out
-        try:
-            findings, out.seconds["gerbang"] = run_gate(settings, submission_id)
-        except Exception as exc:  # a gate that cannot run is a gate that did not pass
-            log.exception("warehouse gate failed to run for submission %s", submission_id)
-            findings = [Finding("error", "gerbang_gagal_jalan", f"gerbang mutu tidak dapat dijalankan: {exc}",
-                                f"the quality gate could not run: {exc}")]
-        if findings:
-            fail(conn, submission_id, "gerbang_gudang", findings)
-            out.state, out.findings = "gagal", [f.text() for f in findings]
-            return out
-        with conn.cursor() as cur:
-            out.previous = warehouse.publish(cur, sub["source"], sub["slot"], submission_id)
-            out.slot = (sub["source"], sub["slot"])
-            audit.update_profile(cur, submission_id, {"detik": out.seconds})
-        conn.commit()
-    return out
-
-
-def publish_marts(settings, batch: list[Outcome]) -> list[Finding]:
-    """Build the marts, gate them and swap them in; then the batch is ``terbit``.
-
-    On failure the batch's warehouse publications are undone, the batch is ``gagal`` and the live marts are
-    untouched.
-    """
-    findings: list[Finding] = []
-    timings: dict[str, float] = {}
-    with db.connect(settings) as conn:
-        try:
-            t = time.monotonic()
-            marts.build(conn, settings)
-            timings["mart"] = time.monotonic() - t
-        except Exception as exc:  # a broken mart must not reach the readers
-            log.exception("mart build failed")
-            conn.rollback()
-            findings.append(Finding("error", "gagal_membangun_mart", f"pembangunan mart gagal: {type(exc).__name__}",
-                                    f"building the marts failed: {type(exc).__name__}: {exc}"))
-        if not findings:
+        for out in (o for o in batch if o.going):
             t = time.monotonic()
             try:
-                findings = marts.run_gate(db.database_url(settings), settings)
+                findings = run_gate(settings, out.submission_id)
             except Exception as exc:  # a gate that cannot run is a gate that did not pass
-                log.exception("mart gate failed to run")
-                findings = [Finding("error", "gerbang_gagal_jalan", f"gerbang mart tidak dapat dijalankan: {exc}",
-                                    f"the mart gate could not run: {exc}")]
-            timings["gerbang_mart"] = time.monotonic() - t
-        with conn.cursor() as cur:
+                log.exception("warehouse gate failed to run for submission %s", out.submission_id)
+                findings = [Finding("error", "gerbang_gagal_jalan", f"gerbang mutu tidak dapat dijalankan: {exc}",
+                                    f"the quality gate could not run: {exc}")]
+            out.seconds["gerbang"] = round(time.monotonic() - t, 3)
             if findings:
-                for out in reversed(batch):
-                    warehouse.unpublish(cur, *out.slot, out.previous)
-                for out in batch:
-                    audit.add_findings(cur, out.submission_id, "gerbang_mart", findings)
-                    audit.set_state(cur, out.submission_id, "gagal", SYSTEM, findings[0].text()[:500])
-                    out.state, out.findings = "gagal", [f.text() for f in findings]
-                conn.commit()
-                return findings
+                fail(conn, out, "gerbang_gudang", findings)
+                continue
+            with conn.cursor() as cur:
+                previous = warehouse.publish(cur, *out.slot, out.submission_id)
+                # a rerun of this step finds itself published: keep what it replaced the first time
+                if previous != out.submission_id:
+                    out.previous = previous
+                audit.update_profile(cur, out.submission_id, {"detik": out.seconds})
+            conn.commit()
+    return batch
+
+
+def _marts_needed(conn, batch: list[Outcome]) -> bool:
+    return any(o.going for o in batch) or not marts.published(conn)
+
+
+def _fail_batch(conn, batch: list[Outcome], findings: list[Finding]) -> None:
+    """Undo the batch's warehouse publications and mark it ``gagal``; the live marts stay as they were."""
+    conn.rollback()
+    going = [o for o in batch if o.going]
+    with conn.cursor() as cur:
+        for out in reversed(going):
+            warehouse.unpublish(cur, *out.slot, out.previous)
+        for out in going:
+            audit.add_findings(cur, out.submission_id, "gerbang_mart", findings)
+            audit.set_state(cur, out.submission_id, "gagal", SYSTEM, findings[0].text()[:500])
+            out.state, out.findings = "gagal", [f.text() for f in findings]
+    conn.commit()
+
+
+def build_marts(settings, batch: list[Outcome]) -> list[Outcome]:
+    """Build every mart into the shadow schema ``marts_next``."""
+    with db.connect(settings) as conn:
+        if not _marts_needed(conn, batch):
+            return batch
+        t = time.monotonic()
+        try:
+            marts.build(conn, settings)
+        except Exception as exc:  # a broken mart must not reach the readers
+            log.exception("mart build failed")
+            if not any(o.going for o in batch):
+                raise  # nothing of the batch to mark: the failure itself is the answer
+            _fail_batch(conn, batch, [Finding(
+                "error", "gagal_membangun_mart", f"pembangunan mart gagal: {type(exc).__name__}",
+                f"building the marts failed: {type(exc).__name__}: {exc}")])
+        for out in batch:
+            out.seconds["mart"] = round(time.monotonic() - t, 3)
+    return batch
+
+
+def gate_marts(settings, batch: list[Outcome]) -> list[Outcome]:
+    """The mart gate on ``marts_next``: keys, places, and reconciliation with the warehouse."""
+    with db.connect(settings) as conn:
+        if not _marts_needed(conn, batch):
+            return batch
+        t = time.monotonic()
+        try:
+            findings = marts.run_gate(db.database_url(settings), settings)
+        except Exception as exc:  # a gate that cannot run is a gate that did not pass
+            log.exception("mart gate failed to run")
+            findings = [Finding("error", "gerbang_gagal_jalan", f"gerbang mart tidak dapat dijalankan: {exc}",
+                                f"the mart gate could not run: {exc}")]
+        for out in batch:
+            out.seconds["gerbang_mart"] = round(time.monotonic() - t, 3)
+        if findings:
+            if not any(o.going for o in batch):
+                raise audit.StateError("; ".join(f.text() for f in findings))
+            _fail_batch(conn, batch, findings)
+    return batch
+
+
+def publish(settings, batch: list[Outcome]) -> list[Outcome]:
+    """Swap ``marts_next`` in as the live marts in one transaction; the batch is ``terbit``."""
+    with db.connect(settings) as conn:
+        if not _marts_needed(conn, batch):
+            return batch
         marts.swap(conn)
         with conn.cursor() as cur:
-            for out in batch:
-                out.seconds.update(timings)
+            for out in (o for o in batch if o.going):
                 audit.update_profile(cur, out.submission_id, {"detik": out.seconds})
                 audit.set_state(cur, out.submission_id, "terbit", SYSTEM)
                 out.state = "terbit"
         conn.commit()
-    return findings
+    return batch
+
+
+STEPS = (load_staging, build_warehouse, gate_warehouse, build_marts, gate_marts, publish)
+
+
+def process_batch(settings, ids: list[int], by: str = SYSTEM) -> list[Outcome]:
+    """Every step for a batch, in one process (the command line; Airflow runs the same steps as tasks)."""
+    batch = begin(settings, ids, by)
+    for step in STEPS:
+        batch = step(settings, batch)
+    return batch
 
 
 def process(settings, submission_id: int, by: str = SYSTEM) -> Outcome:
     """Process one approved submission end to end: warehouse, then marts."""
-    out = process_warehouse(settings, submission_id, by)
-    if out.state == "diproses":
-        publish_marts(settings, [out])
-    return out
+    return process_batch(settings, [submission_id], by)[0]
+
+
+def process_warehouse(settings, submission_id: int, by: str = SYSTEM) -> Outcome:
+    """Staging, warehouse models and warehouse gate for one submission; it stays ``diproses``."""
+    batch = begin(settings, [submission_id], by)
+    for step in STEPS[:3]:
+        batch = step(settings, batch)
+    return batch[0]
+
+
+@contextmanager
+def exclusive(settings):
+    """Hold the refresh lock: one refresh (command or Airflow task) at a time."""
+    with db.connect(settings) as lock_conn:
+        with lock_conn.cursor() as cur:
+            cur.execute("select pg_try_advisory_lock(360362)")
+            if not cur.fetchone()[0]:
+                raise audit.StateError("refresh lain sedang berjalan / another refresh is running")
+        yield
 
 
 def refresh(settings, rebuild: bool = False) -> list[Outcome]:
@@ -242,28 +353,12 @@ def refresh(settings, rebuild: bool = False) -> list[Outcome]:
     With ``rebuild``, the published submissions are processed again too.
     """
     init(settings)
-    with db.connect(settings) as lock_conn:
-        with lock_conn.cursor() as cur:
-            cur.execute("select pg_try_advisory_lock(360362)")
-            if not cur.fetchone()[0]:
-                raise audit.StateError("refresh lain sedang berjalan / another refresh is running")
-        return _refresh(settings, rebuild)
-
-
-def _refresh(settings, rebuild: bool) -> list[Outcome]:
-    with db.connect(settings) as conn:
-        ids = pending(conn)
-        with conn.cursor() as cur:
-            if rebuild:
-                cur.execute("select submission_id from warehouse.publikasi")
-                ids = sorted(set(ids) | {r[0] for r in cur.fetchall()})
-            # the region reference first: every other source is located through it
-            cur.execute("select submission_id from audit.submission where submission_id = any(%s) "
-                        "order by source <> 'ref_wilayah', submission_id", (ids,))
-            ids = [r[0] for r in cur.fetchall()]
-        live = marts.published(conn)
-    outcomes = [process_warehouse(settings, sid) for sid in ids]
-    batch = [o for o in outcomes if o.state == "diproses"]
-    if batch or not live:
-        publish_marts(settings, batch)
-    return outcomes
+    with exclusive(settings):
+        with db.connect(settings) as conn:
+            ids = pending(conn)
+            with conn.cursor() as cur:
+                if rebuild:
+                    cur.execute("select submission_id from warehouse.publikasi")
+                    ids = sorted(set(ids) | {r[0] for r in cur.fetchall()})
+                ids = _in_order(cur, ids)
+        return process_batch(settings, ids)

@@ -59,6 +59,20 @@ def _rows(part: readers.Part, prof: dict, idx: list[int], canon: list[str], subm
         yield [submission_id, file_id, member, row_no, num, *values]
 
 
+def count(conn, submission_id: int) -> int:
+    """Rows a submission has in its staging tables (they are unlogged: a server crash empties them)."""
+    with conn.cursor() as cur:
+        cur.execute("select source from audit.submission where submission_id = %s", (submission_id,))
+        (source,) = cur.fetchone()
+        total = 0
+        for entity in sources.source_kinds()[source].entities:
+            schema, table = entity.staging_table.split(".")
+            cur.execute(sql.SQL("select count(*) from {}.{} where submission_id = %s").format(
+                sql.Identifier(schema), sql.Identifier(table)), (submission_id,))
+            total += cur.fetchone()[0]
+    return total
+
+
 def load(conn, settings, submission_id: int) -> dict[str, int]:
     """Replace the staging rows of a submission by the rows of its files; return rows loaded per part.
 

@@ -1,0 +1,152 @@
+"""The watched inbox: files dropped there (by SFTP or by the upload page) become submissions.
+
+Layout (docs/inputs.md): ``<inbox>/<kind>/<periode or label>/<file>`` — the folder names declare the source
+kind and its period (``2021-03``) or list label; for a kind with neither, a ``YYYY-MM-DD`` folder is the
+register's as-of date. ``<inbox>/<kind>/<file>`` is allowed when the file name carries the period (the DTKS
+names of the report do). Names starting with ``.`` or ending in ``.part``/``.tmp`` are uploads in progress;
+a file counts once it has not changed for ``BANSOS360_INBOX_SETTLE_SECONDS``.
+
+A file is identified by its path, size and modification time: the same file is never registered twice, and
+a file replaced by a new version under the same name is a new delivery. The inbox copy is left where it is
+(the lake holds the immutable copy); the engineer may clear the inbox once its files are registered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import pwd
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bansos360 import db, intake, sources
+
+log = logging.getLogger(__name__)
+
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One file in the inbox and what its folders declare."""
+
+    path: Path
+    relative_path: str
+    size_bytes: int
+    mtime_ns: int
+    source: str
+    periode: str | None = None
+    label: str | None = None
+    as_of: str | None = None
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        return (self.relative_path, self.size_bytes, self.mtime_ns)
+
+
+def _in_progress(name: str) -> bool:
+    return name.startswith(".") or name.endswith((".part", ".tmp"))
+
+
+def declared(inbox: Path, path: Path) -> Delivery:
+    """What the folders of a file in the inbox declare about it."""
+    rel = path.relative_to(inbox)
+    folders = rel.parts[:-1]
+    st = path.stat()
+    source = folders[0] if folders else ""
+    periode = label = as_of = None
+    if len(folders) > 1:
+        segment = folders[1]
+        kind = sources.source_kinds().get(source)
+        if kind is not None and kind.needs_label:
+            label = segment
+        elif kind is not None and not kind.needs_periode and DATE_RE.match(segment):
+            as_of = segment
+        else:
+            periode = segment
+    return Delivery(path, rel.as_posix(), st.st_size, st.st_mtime_ns, source, periode, label, as_of)
+
+
+def settled(inbox: Path, settle_seconds: float, now: float | None = None) -> list[Delivery]:
+    """Files in the inbox that are complete: not in progress and unchanged for the settle time."""
+    if not inbox.is_dir():
+        return []
+    now = time.time() if now is None else now
+    found = []
+    for path in sorted(inbox.rglob("*")):
+        if not path.is_file() or any(_in_progress(p) for p in path.relative_to(inbox).parts):
+            continue
+        d = declared(inbox, path)
+        if now - d.mtime_ns / 1e9 >= settle_seconds:
+            found.append(d)
+    return found
+
+
+def registered_keys(conn) -> set[tuple[str, int, int]]:
+    """Inbox files already registered as submissions."""
+    with conn.cursor() as cur:
+        cur.execute("select relative_path, size_bytes, mtime_ns from audit.kotak_masuk "
+                    "where submission_id is not null")
+        return {tuple(r) for r in cur.fetchall()}
+
+
+def waiting(settings) -> list[Delivery]:
+    """Settled inbox files not registered yet."""
+    with db.connect(settings) as conn:
+        done = registered_keys(conn)
+    return [d for d in settled(settings.inbox, settings.inbox_settle_seconds) if d.key not in done]
+
+
+def _owner(path: Path) -> str:
+    try:
+        return "sftp:" + pwd.getpwuid(path.stat().st_uid).pw_name
+    except KeyError:
+        return f"sftp:uid{path.stat().st_uid}"
+
+
+def record_upload(conn, d: Delivery, by: str) -> int:
+    """The upload page's note of a file it put in the inbox and who uploaded it."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "insert into audit.kotak_masuk (relative_path, size_bytes, mtime_ns, source, periode, label, as_of, "
+            "uploaded_by) values (%s, %s, %s, %s, %s, %s, %s, %s) "
+            "on conflict (relative_path, size_bytes, mtime_ns) do update set uploaded_by = excluded.uploaded_by "
+            "returning kotak_masuk_id",
+            (*d.key, d.source, d.periode, d.label, d.as_of, by),
+        )
+        (row_id,) = cur.fetchone()
+    conn.commit()
+    return row_id
+
+
+def register(settings) -> list[dict]:
+    """Register every settled, unregistered inbox file as a submission and run its raw gate."""
+    results = []
+    with db.connect(settings) as conn:
+        done = registered_keys(conn)
+        for d in settled(settings.inbox, settings.inbox_settle_seconds):
+            if d.key in done:
+                continue
+            with conn.cursor() as cur:
+                cur.execute("select kotak_masuk_id, uploaded_by from audit.kotak_masuk where relative_path = %s "
+                            "and size_bytes = %s and mtime_ns = %s for update", d.key)
+                row = cur.fetchone()
+            by = row[1] if row else _owner(d.path)
+            result = intake.submit(conn, settings, [d.path], d.source, by, d.periode, d.label, d.as_of,
+                                   original_names=[d.path.name])
+            with conn.cursor() as cur:
+                cur.execute(
+                    "insert into audit.kotak_masuk (relative_path, size_bytes, mtime_ns, source, periode, label, "
+                    "as_of, uploaded_by, submission_id, registered_at) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, "
+                    "%s) on conflict (relative_path, size_bytes, mtime_ns) do update set "
+                    "submission_id = excluded.submission_id, registered_at = excluded.registered_at",
+                    (*d.key, d.source, d.periode, d.label, d.as_of, by, result["submission_id"],
+                     dt.datetime.now(dt.UTC)),
+                )
+            conn.commit()
+            log.info("inbox file %s registered as submission %s (%s)", d.relative_path, result["submission_id"],
+                     result["state"])
+            results.append({"berkas": d.relative_path, **result})
+    return results

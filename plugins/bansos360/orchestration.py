@@ -1,0 +1,94 @@
+"""What the DAG tasks call: thin wrappers around the package, with the Airflow-specific parts.
+
+A submission's refusal or a gate's verdict is not something a retry can change: those raise
+``AirflowFailException`` (no retry). Connection trouble or a refresh lock held by the command line raise
+ordinary errors, which the task's retries cover.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+from bansos360 import audit, config, inbox, maintenance, pipeline
+
+log = logging.getLogger(__name__)
+
+
+def register_inbox() -> list[dict]:
+    """Intake: register every settled inbox file and run its raw gate."""
+    results = inbox.register(config.load())
+    for r in results:
+        log.info("submission %s (%s): %s", r["submission_id"], r["berkas"], r["state"])
+    return [{"submission_id": r["submission_id"], "berkas": r["berkas"], "state": r["state"]} for r in results]
+
+
+def check_submission(conf: dict) -> list[int]:
+    """Refresh: the batch a run processes; refuses a missing or unapproved submission."""
+    try:
+        submission_id = int(conf["submission_id"])
+    except (KeyError, TypeError, ValueError):
+        raise AirflowFailException(
+            "conf harus memuat submission_id (bilangan bulat) / conf must hold an integer submission_id") from None
+    try:
+        ids = pipeline.batch_for(config.load(), submission_id)
+    except audit.StateError as exc:
+        raise AirflowFailException(str(exc)) from None
+    if not ids:
+        raise AirflowSkipException(f"pengajuan {submission_id} sudah terbit / submission {submission_id} is "
+                                   "already published")
+    log.info("batch for submission %s: %s", submission_id, ids)
+    return ids
+
+
+def begin(ids: list[int], by: str) -> list[dict]:
+    settings = config.load()
+    with pipeline.exclusive(settings):
+        return [o.to_dict() for o in pipeline.begin(settings, ids, by)]
+
+
+def step(name: str, batch: list[dict]) -> list[dict]:
+    """One processing step for the batch (each submission that fails is marked ``gagal`` and drops out)."""
+    settings = config.load()
+    fn = {f.__name__: f for f in pipeline.STEPS}[name]
+    with pipeline.exclusive(settings):
+        outcomes = fn(settings, [pipeline.Outcome.from_dict(d) for d in batch])
+    for o in outcomes:
+        log.info("submission %s after %s: %s %s", o.submission_id, name, o.state, "; ".join(o.findings)[:300])
+    return [o.to_dict() for o in outcomes]
+
+
+def verdict(conf: dict, batch: list[dict]) -> None:
+    """Fail the run when its own submission did not end ``terbit`` (the others of the batch are logged)."""
+    own = int(conf["submission_id"])
+    failed = [d for d in batch if d["state"] != "terbit"]
+    for d in failed:
+        log.error("submission %s: %s — %s", d["submission_id"], d["state"], "; ".join(d["findings"])[:500])
+    mine = [d for d in failed if d["submission_id"] == own]
+    if mine:
+        raise AirflowFailException(f"pengajuan {own} gagal / submission {own} failed: "
+                                   + "; ".join(mine[0]["findings"])[:1000])
+
+
+def backup() -> str:
+    return str(maintenance.backup(config.load()))
+
+
+def verify_restore(path: str) -> dict:
+    result = maintenance.verify_restore(config.load(), path)
+    if result["berbeda"]:
+        raise AirflowFailException(f"pemulihan cadangan tidak sama / restored backup differs: {result['berbeda']}")
+    return result
+
+
+def analyze() -> None:
+    maintenance.analyze(config.load())
+
+
+def check_lake() -> dict:
+    result = maintenance.check_lake(config.load())
+    if result["rusak"]:
+        raise AirflowFailException("berkas danau berubah atau hilang / lake files changed or missing: "
+                                   + ", ".join(result["rusak"][:20]))
+    return result

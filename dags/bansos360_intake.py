@@ -1,5 +1,4 @@
-"""
-### Intake: files in the inbox become submissions (SOP step 1)
+"""### Intake: files in the inbox become submissions (SOP step 1)
 
 Runs when the inbox watcher (a trigger in the triggerer, woken by the kernel's file notifications) sees a
 complete file in `$BANSOS360_INBOX/<kind>/<periode or label>/` that is not registered yet. Each file is

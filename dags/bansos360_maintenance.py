@@ -1,5 +1,4 @@
-"""
-### Maintenance: nightly backup, restore test, ANALYZE, lake re-check
+"""### Maintenance: nightly backup, restore test, ANALYZE, lake re-check
 
 Every night at 01:00 WIB: a `pg_dump` of the warehouse database into `$BANSOS360_BACKUP_DIR` (the newest
 `$BANSOS360_BACKUP_KEEP` are kept); that backup restored into a scratch database and compared table by
@@ -39,24 +38,28 @@ with DAG(
 
     @task
     def cadangkan() -> str:
+        """``pg_dump`` into the backup folder, with retention."""
         from bansos360 import orchestration
 
         return orchestration.backup()
 
     @task
     def uji_pemulihan(path: str) -> dict:
+        """Restore that backup into a scratch database and compare row counts."""
         from bansos360 import orchestration
 
         return orchestration.verify_restore(path)
 
     @task
     def analyze() -> None:
+        """``ANALYZE`` the warehouse database."""
         from bansos360 import orchestration
 
         orchestration.analyze()
 
     @task
     def periksa_danau() -> dict:
+        """Re-check every lake file against its SHA-256."""
         from bansos360 import orchestration
 
         return orchestration.check_lake()

@@ -1,5 +1,4 @@
-"""
-### Refresh: an approved submission is processed and published (SOP step 3)
+"""### Refresh: an approved submission is processed and published (SOP step 3)
 
 Started by the approval page (Airflow REST API v2) with `{"submission_id": N}` in its conf. It refuses a
 submission that was not approved. It processes that submission together with every other approved one
@@ -59,36 +58,42 @@ with DAG(
 
     @task
     def muat_staging(batch: list[dict]) -> list[dict]:
+        """COPY the files of each submission into staging."""
         from bansos360 import orchestration
 
         return orchestration.step("load_staging", batch)
 
     @task
     def bangun_gudang(batch: list[dict]) -> list[dict]:
+        """Run the warehouse models for each submission."""
         from bansos360 import orchestration
 
         return orchestration.step("build_warehouse", batch)
 
     @task(retries=0, outlets=[assets.WAREHOUSE])
     def gerbang_gudang(batch: list[dict]) -> list[dict]:
+        """The warehouse gate; passing submissions are published in the warehouse."""
         from bansos360 import orchestration
 
         return orchestration.step("gate_warehouse", batch)
 
     @task
     def bangun_mart(batch: list[dict]) -> list[dict]:
+        """Build every mart into ``marts_next``."""
         from bansos360 import orchestration
 
         return orchestration.step("build_marts", batch)
 
     @task(retries=0)
     def gerbang_mart(batch: list[dict]) -> list[dict]:
+        """The mart gate: keys, places, reconciliation with the warehouse."""
         from bansos360 import orchestration
 
         return orchestration.step("gate_marts", batch)
 
     @task(outlets=[assets.MARTS])
     def terbitkan(batch: list[dict]) -> list[dict]:
+        """Swap ``marts_next`` in as the live marts; the batch is ``terbit``."""
         from bansos360 import orchestration
 
         return orchestration.step("publish", batch)

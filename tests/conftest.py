@@ -14,6 +14,7 @@ import pytest
 
 from bansos360 import config, embedded, intake, pipeline
 from bansos360.synth import generate
+from tests.helpers import new_database
 
 SCALE = float(os.environ.get("BANSOS360_TEST_SCALE", "0.02"))
 _counter = itertools.count()
@@ -29,14 +30,7 @@ def pg_home(tmp_path_factory) -> Path:
 
 
 def _new_database(pg_home: Path, name: str) -> str:
-    server_url = embedded.start(pg_home)
-    admin = psycopg2.connect(server_url.rsplit("/", 1)[0] + "/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f"drop database if exists {name} with (force)")
-        cur.execute(f"create database {name}")
-    admin.close()
-    return server_url.rsplit("/", 1)[0] + f"/{name}"
+    return new_database(pg_home, name)
 
 
 @pytest.fixture

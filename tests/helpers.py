@@ -9,7 +9,19 @@ from pathlib import Path
 
 import psycopg2
 
-from bansos360 import intake, pipeline
+from bansos360 import embedded, intake, pipeline
+
+
+def new_database(pg_home: Path, name: str) -> str:
+    """A fresh, empty database on the session's embedded server; its URL."""
+    server_url = embedded.start(pg_home)
+    admin = psycopg2.connect(server_url.rsplit("/", 1)[0] + "/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"drop database if exists {name} with (force)")
+        cur.execute(f"create database {name}")
+    admin.close()
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
 
 
 def submit(s, path: Path, source: str, names: list[str] | None = None, **kw) -> dict:

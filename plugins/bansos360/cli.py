@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shlex
 import sys
 from pathlib import Path
 
@@ -126,6 +127,26 @@ def cmd_db(args) -> int:
     return 0
 
 
+def cmd_airflow(args) -> int:
+    from bansos360 import airflow_runtime
+
+    settings = config.load()
+    if args.action == "setup":
+        _print(airflow_runtime.setup(settings, Path(args.users) if args.users else None))
+    elif args.action == "start":
+        _print(airflow_runtime.start(settings))
+    elif args.action == "stop":
+        _print({"berhenti/stopped": airflow_runtime.stop(settings)})
+    elif args.action == "env":
+        env = airflow_runtime.environment(settings)
+        for k in sorted(env):
+            if k.startswith(("AIRFLOW", "BANSOS360")) and "SECRET" not in k and "FERNET" not in k:
+                print(f"export {k}={shlex.quote(env[k])}")
+    else:
+        _print({"proses": airflow_runtime.running(settings), "kesehatan": airflow_runtime.health(settings)})
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     p = argparse.ArgumentParser(prog="bansos360", description="BANSOS 360 — gudang data bantuan sosial")
@@ -174,6 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("figures", help="angka dasbor dari mart / the dashboards' figures from the marts")
     s.add_argument("--kecamatan", help="kode Kemendagri, mis. 35.03.01: seperti pengguna kecamatan itu melihatnya")
     s.set_defaults(func=cmd_figures)
+
+    s = sub.add_parser("airflow", help="Airflow di mesin ini / Airflow on this machine")
+    s.add_argument("action", choices=["setup", "start", "stop", "status", "env"])
+    s.add_argument("--users", help="berkas pengguna (JSON) / users file (JSON), with setup")
+    s.set_defaults(func=cmd_airflow)
 
     s = sub.add_parser("db", help="server PostgreSQL bawaan / the embedded PostgreSQL")
     s.add_argument("action", choices=["start", "stop", "url"])

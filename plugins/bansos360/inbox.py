@@ -18,7 +18,7 @@ import logging
 import pwd
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bansos360 import db, intake, sources
@@ -64,6 +64,8 @@ def declared(inbox: Path, path: Path) -> Delivery:
             label = segment
         elif kind is not None and not kind.needs_periode and DATE_RE.match(segment):
             as_of = segment
+        elif kind is not None and not kind.needs_periode:
+            label = segment
         else:
             periode = segment
     return Delivery(path, rel.as_posix(), st.st_size, st.st_mtime_ns, source, periode, label, as_of)
@@ -106,15 +108,18 @@ def _owner(path: Path) -> str:
         return f"sftp:uid{path.stat().st_uid}"
 
 
-def record_upload(conn, d: Delivery, by: str) -> int:
-    """The upload page's note of a file it put in the inbox and who uploaded it."""
+def record_upload(conn, d: Delivery, by: str, original_name: str) -> int:
+    """The upload page's note of a file it put in the inbox, with what its form declared and who uploaded it.
+
+    ``original_name`` is the file's name on the uploader's computer (recorded as text, never used as a path).
+    """
     with conn.cursor() as cur:
         cur.execute(
             "insert into audit.kotak_masuk (relative_path, size_bytes, mtime_ns, source, periode, label, as_of, "
-            "uploaded_by) values (%s, %s, %s, %s, %s, %s, %s, %s) "
+            "uploaded_by, original_name) values (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
             "on conflict (relative_path, size_bytes, mtime_ns) do update set uploaded_by = excluded.uploaded_by "
             "returning kotak_masuk_id",
-            (*d.key, d.source, d.periode, d.label, d.as_of, by),
+            (*d.key, d.source, d.periode, d.label, d.as_of, by, original_name),
         )
         (row_id,) = cur.fetchone()
     conn.commit()
@@ -130,12 +135,14 @@ def register(settings) -> list[dict]:
             if d.key in done:
                 continue
             with conn.cursor() as cur:
-                cur.execute("select kotak_masuk_id, uploaded_by from audit.kotak_masuk where relative_path = %s "
-                            "and size_bytes = %s and mtime_ns = %s for update", d.key)
+                cur.execute("select uploaded_by, original_name, source, periode, label, as_of from audit.kotak_masuk "
+                            "where relative_path = %s and size_bytes = %s and mtime_ns = %s", d.key)
                 row = cur.fetchone()
-            by = row[1] if row else _owner(d.path)
+            by, name = (row[0], row[1] or d.path.name) if row else (_owner(d.path), d.path.name)
+            if row:  # the upload page's form declared these exactly
+                d = replace(d, source=row[2], periode=row[3], label=row[4], as_of=row[5])
             result = intake.submit(conn, settings, [d.path], d.source, by, d.periode, d.label, d.as_of,
-                                   original_names=[d.path.name])
+                                   original_names=[name])
             with conn.cursor() as cur:
                 cur.execute(
                     "insert into audit.kotak_masuk (relative_path, size_bytes, mtime_ns, source, periode, label, "

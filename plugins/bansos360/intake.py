@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bansos360 import audit, progress, readers, sources
+from bansos360 import audit, progress, readers, rules, sources
 from bansos360.audit import Finding
 
 PERIODE_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -185,8 +185,10 @@ def profile_part(ref: PartRef) -> tuple[dict, list[Finding]]:
             prof["delimiter"] = readers.detect_delimiter(part, prof["encoding"])
         rows = readers.iter_rows(part, prof.get("encoding"), prof.get("delimiter"))
         head: list[tuple[int, list[str]]] = []
-        for row_no, cells, _ in rows:
+        head_numeric: dict[int, frozenset] = {}
+        for row_no, cells, numeric in rows:
             head.append((row_no, cells))
+            head_numeric[row_no] = numeric
             if len(head) >= readers.HEADER_SEARCH_ROWS:
                 break
         header_row, mapping, unknown = _find_header(entity, head)
@@ -217,18 +219,31 @@ def profile_part(ref: PartRef) -> tuple[dict, list[Finding]]:
                 ))
         data_rows = blank_rows = 0
         width = max(mapping.values(), default=-1) + 1
+        nik_col = next((i for c, i in mapping.items() if c.lower() == "nik"), None)
+        nik = {"diperiksa": 0, "sah": 0}
+
+        def count_nik(cells: list[str], numeric: frozenset) -> None:
+            if nik_col is not None and not readers.is_blank(cells):
+                nik["diperiksa"] += 1
+                value = cells[nik_col] if nik_col < len(cells) else ""
+                nik["sah"] += nik_col not in numeric and rules.is_nik_valid(rules.nomor_bersih(value))
+
         for row_no, cells in head:
             if row_no > header_row:
                 data_rows, blank_rows = _count(cells, data_rows, blank_rows)
+                count_nik(cells, head_numeric.get(row_no, frozenset()))
         short: list[int] = []
         meter = progress.Meter(f"pemeriksaan/check {name}")
-        for row_no, cells, _ in rows:
+        for row_no, cells, numeric in rows:
             data_rows, blank_rows = _count(cells, data_rows, blank_rows)
+            count_nik(cells, numeric)
             meter.update(row_no)
             if len(cells) < width and not readers.is_blank(cells) and len(short) < 5:
                 short.append(row_no)
         meter.done(data_rows)
         prof.update(rows=data_rows, blank_rows=blank_rows)
+        if nik_col is not None:
+            prof["nik"] = nik
         if short:
             findings.append(Finding(
                 "warning", "baris_pendek", "baris dengan sel lebih sedikit dari judul kolom (sel kosong diisi "
@@ -375,6 +390,7 @@ def submit(conn, settings, paths: list[Path], source: str, by: str, periode: str
                 findings += pf
                 profiles.append(prof)
                 prev = previous_rows(cur, source, ref.entity.name, sid)
+                prof["rows_previous"] = prev
                 if prev and prof.get("rows") is not None and prof["rows"] < prev * settings.shrink_warning_ratio:
                     held = True
                     findings.append(Finding(
@@ -406,7 +422,7 @@ def _same_content(cur, sid: int, source: str, slot: str, digests: list[str]) -> 
     return row[0] if row else None
 
 
-def approve(conn, ids: list[int], by: str, all_checked: bool = False) -> list[dict]:
+def approve(conn, ids: list[int], by: str, all_checked: bool = False, note: str | None = None) -> list[dict]:
     """Record the SOP approval of checked submissions; held ones need to be named explicitly."""
     results = []
     with conn.cursor() as cur:
@@ -416,7 +432,7 @@ def approve(conn, ids: list[int], by: str, all_checked: bool = False) -> list[di
             ids = list(ids) + [r[0] for r in cur.fetchall() if r[0] not in ids]
         for sid in ids:
             try:
-                audit.set_state(cur, sid, "disetujui", by)
+                audit.set_state(cur, sid, "disetujui", by, note)
                 cur.execute("update audit.submission set approved_by = %s, approved_at = now() "
                             "where submission_id = %s", (by, sid))
                 conn.commit()
@@ -426,3 +442,23 @@ def approve(conn, ids: list[int], by: str, all_checked: bool = False) -> list[di
                 results.append({"submission_id": sid, "error": str(exc)})
     return results
 
+
+
+def reject(conn, submission_id: int, by: str, note: str) -> dict:
+    """The product owner's refusal of a checked submission (SOP): it is ``ditolak`` with the note as reason."""
+    with conn.cursor() as cur:
+        try:
+            cur.execute("select state from audit.submission where submission_id = %s for update", (submission_id,))
+            row = cur.fetchone()
+            if row is None or row[0] != "diperiksa":
+                raise audit.StateError(
+                    f"pengajuan {submission_id} tidak menunggu persetujuan / submission {submission_id} is not "
+                    "waiting for approval")
+            audit.add_findings(cur, submission_id, "persetujuan", [Finding(
+                "error", "ditolak_pemilik_produk", f"ditolak oleh {by}: {note}", f"rejected by {by}: {note}")])
+            audit.set_state(cur, submission_id, "ditolak", by, note)
+        except audit.StateError as exc:
+            conn.rollback()
+            return {"submission_id": submission_id, "error": str(exc)}
+    conn.commit()
+    return {"submission_id": submission_id, "state": "ditolak"}

@@ -52,6 +52,7 @@ def backup(settings) -> Path:
 
 
 def newest_backup(settings) -> Path | None:
+    """The newest backup file, if any."""
     dumps = sorted(settings.backup_dir.glob(f"{PREFIX}*.dump"))
     return dumps[-1] if dumps else None
 

@@ -43,6 +43,7 @@ def check_submission(conf: dict) -> list[int]:
 
 
 def begin(ids: list[int], by: str) -> list[dict]:
+    """Mark the batch ``diproses`` under the refresh lock; the outcomes as dicts (XCom)."""
     settings = config.load()
     with pipeline.exclusive(settings):
         return [o.to_dict() for o in pipeline.begin(settings, ids, by)]
@@ -72,10 +73,12 @@ def verdict(conf: dict, batch: list[dict]) -> None:
 
 
 def backup() -> str:
+    """Maintenance: the nightly ``pg_dump``; its path."""
     return str(maintenance.backup(config.load()))
 
 
 def verify_restore(path: str) -> dict:
+    """Maintenance: restore that backup into a scratch database; fail when counts differ."""
     result = maintenance.verify_restore(config.load(), path)
     if result["berbeda"]:
         raise AirflowFailException(f"pemulihan cadangan tidak sama / restored backup differs: {result['berbeda']}")
@@ -83,10 +86,12 @@ def verify_restore(path: str) -> dict:
 
 
 def analyze() -> None:
+    """Maintenance: ``ANALYZE``."""
     maintenance.analyze(config.load())
 
 
 def check_lake() -> dict:
+    """Maintenance: every lake file against its SHA-256; fail when one changed or is missing."""
     result = maintenance.check_lake(config.load())
     if result["rusak"]:
         raise AirflowFailException("berkas danau berubah atau hilang / lake files changed or missing: "

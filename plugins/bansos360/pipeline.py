@@ -146,49 +146,40 @@ def begin(settings, ids: list[int], by: str = SYSTEM) -> list[Outcome]:
         return [start(conn, sid, by) for sid in ids]
 
 
-def load_staging(settings, batch: list[Outcome]) -> list[Outcome]:
-    """Staging: COPY each submission's files into its staging tables (replacing what it staged before)."""
-    with db.connect(settings) as conn:
-        for out in (o for o in batch if o.going):
-            t = time.monotonic()
-            try:
-                out.staged = staging.load(conn, settings, out.submission_id)
-                conn.commit()
-            except Exception as exc:  # any failure of a step must leave the published state as it was
-                fail(conn, out, "gudang", _crash("pemuatan staging / staging load", exc))
-            out.seconds["staging"] = round(time.monotonic() - t, 3)
-    return batch
+def _stage_one(conn, settings, out: Outcome) -> None:
+    t = time.monotonic()
+    try:
+        out.staged = staging.load(conn, settings, out.submission_id)
+        conn.commit()
+    except Exception as exc:  # any failure of a step must leave the published state as it was
+        fail(conn, out, "gudang", _crash("pemuatan staging / staging load", exc))
+    out.seconds["staging"] = round(time.monotonic() - t, 3)
 
 
-def build_warehouse(settings, batch: list[Outcome]) -> list[Outcome]:
-    """The warehouse models: typed, cleaned history rows of each submission (not yet published)."""
-    with db.connect(settings) as conn:
-        for out in (o for o in batch if o.going):
-            t = time.monotonic()
-            try:
-                if staging.count(conn, out.submission_id) != sum(out.staged.values()):
-                    # staging tables are unlogged: after a server crash they are empty, so stage again
-                    out.staged = staging.load(conn, settings, out.submission_id)
-                with conn.cursor() as cur:
-                    cur.execute("select file_id, original_name from audit.submission_file where submission_id = %s",
-                                (out.submission_id,))
-                    names = dict(cur.fetchall())
-                built = warehouse.build(conn, settings.sql_dir, out.submission_id, out.slot[0], names)
-                findings = built.findings
-                if built.ok:
-                    with conn.cursor() as cur:
-                        audit.add_findings(cur, out.submission_id, "gudang", built.findings)
-                        audit.update_profile(cur, out.submission_id, {"dimuat": {
-                            "staging": out.staged, "gudang": built.rows,
-                            "duplikat_dibuang": built.duplicates_dropped}})
-                    conn.commit()
-                    out.rows.update(built.rows)
-            except Exception as exc:  # any failure of a step must leave the published state as it was
-                built, findings = None, _crash("pembangunan gudang / warehouse build", exc)
-            if built is None or not built.ok:
-                fail(conn, out, "gudang", findings)
-            out.seconds["warehouse"] = round(time.monotonic() - t, 3)
-    return batch
+def _build_one(conn, settings, out: Outcome) -> None:
+    t = time.monotonic()
+    try:
+        if staging.count(conn, out.submission_id) != sum(out.staged.values()):
+            # staging tables are unlogged: after a server crash they are empty, so stage again
+            out.staged = staging.load(conn, settings, out.submission_id)
+        with conn.cursor() as cur:
+            cur.execute("select file_id, original_name from audit.submission_file where submission_id = %s",
+                        (out.submission_id,))
+            names = dict(cur.fetchall())
+        built = warehouse.build(conn, settings.sql_dir, out.submission_id, out.slot[0], names)
+        findings = built.findings
+        if built.ok:
+            with conn.cursor() as cur:
+                audit.add_findings(cur, out.submission_id, "gudang", built.findings)
+                audit.update_profile(cur, out.submission_id, {"dimuat": {
+                    "staging": out.staged, "gudang": built.rows, "duplikat_dibuang": built.duplicates_dropped}})
+            conn.commit()
+            out.rows.update(built.rows)
+    except Exception as exc:  # any failure of a step must leave the published state as it was
+        built, findings = None, _crash("pembangunan gudang / warehouse build", exc)
+    if built is None or not built.ok:
+        fail(conn, out, "gudang", findings)
+    out.seconds["warehouse"] = round(time.monotonic() - t, 3)
 
 
 def run_gate(settings, submission_id: int) -> list[Finding]:
@@ -213,28 +204,61 @@ def run_gate(settings, submission_id: int) -> list[Finding]:
     return findings
 
 
+def _gate_one(conn, settings, out: Outcome) -> None:
+    t = time.monotonic()
+    try:
+        findings = run_gate(settings, out.submission_id)
+    except Exception as exc:  # a gate that cannot run is a gate that did not pass
+        log.exception("warehouse gate failed to run for submission %s", out.submission_id)
+        findings = [Finding("error", "gerbang_gagal_jalan", f"gerbang mutu tidak dapat dijalankan: {exc}",
+                            f"the quality gate could not run: {exc}")]
+    out.seconds["gerbang"] = round(time.monotonic() - t, 3)
+    if findings:
+        fail(conn, out, "gerbang_gudang", findings)
+        return
+    with conn.cursor() as cur:
+        previous = warehouse.publish(cur, *out.slot, out.submission_id)
+        # a rerun of this step finds itself published: keep what it replaced the first time
+        if previous != out.submission_id:
+            out.previous = previous
+        audit.update_profile(cur, out.submission_id, {"detik": out.seconds})
+    conn.commit()
+
+
+def _waiting(batch: list[Outcome], done_key: str) -> list[Outcome]:
+    """Submissions still going that have not been through the step recorded under ``done_key``."""
+    return [o for o in batch if o.going and done_key not in o.seconds]
+
+
+def load_staging(settings, batch: list[Outcome]) -> list[Outcome]:
+    """Staging: COPY each submission's files into its staging tables (replacing what it staged before).
+
+    A region reference in the batch goes all the way into the warehouse here (staged, built, gated and
+    published), before anything else is staged: every other source is located through it.
+    """
+    with db.connect(settings) as conn:
+        for out in (o for o in batch if o.going and o.slot[0] == "ref_wilayah"):
+            for one in (_stage_one, _build_one, _gate_one):
+                if out.going:
+                    one(conn, settings, out)
+        for out in _waiting(batch, "staging"):
+            _stage_one(conn, settings, out)
+    return batch
+
+
+def build_warehouse(settings, batch: list[Outcome]) -> list[Outcome]:
+    """The warehouse models: typed, cleaned history rows of each submission (not yet published)."""
+    with db.connect(settings) as conn:
+        for out in _waiting(batch, "warehouse"):
+            _build_one(conn, settings, out)
+    return batch
+
+
 def gate_warehouse(settings, batch: list[Outcome]) -> list[Outcome]:
     """The warehouse gate; a submission that passes is published in the warehouse (until the marts say no)."""
     with db.connect(settings) as conn:
-        for out in (o for o in batch if o.going):
-            t = time.monotonic()
-            try:
-                findings = run_gate(settings, out.submission_id)
-            except Exception as exc:  # a gate that cannot run is a gate that did not pass
-                log.exception("warehouse gate failed to run for submission %s", out.submission_id)
-                findings = [Finding("error", "gerbang_gagal_jalan", f"gerbang mutu tidak dapat dijalankan: {exc}",
-                                    f"the quality gate could not run: {exc}")]
-            out.seconds["gerbang"] = round(time.monotonic() - t, 3)
-            if findings:
-                fail(conn, out, "gerbang_gudang", findings)
-                continue
-            with conn.cursor() as cur:
-                previous = warehouse.publish(cur, *out.slot, out.submission_id)
-                # a rerun of this step finds itself published: keep what it replaced the first time
-                if previous != out.submission_id:
-                    out.previous = previous
-                audit.update_profile(cur, out.submission_id, {"detik": out.seconds})
-            conn.commit()
+        for out in _waiting(batch, "gerbang"):
+            _gate_one(conn, settings, out)
     return batch
 
 

@@ -9,6 +9,7 @@ create table audit.kotak_masuk (
     label text,
     as_of text,
     uploaded_by text not null,
+    original_name text,
     uploaded_at timestamptz not null default now(),
     submission_id bigint references audit.submission,
     registered_at timestamptz,

@@ -1,0 +1,292 @@
+"""The SOP pages: upload (operators), approval (the product owner), status (everyone signed in).
+
+Served inside Airflow's API server (``plugins/sop_plugin.py``), so the login is Airflow's own (FAB auth
+manager) and permissions are FAB permissions on the resources of ``bansos360.access``. An approval triggers
+the refresh DAG through Airflow's REST API v2 with the approver's own token, so Airflow records who started
+the run. Forms carry a token tied to the signed-in session (CSRF).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+import httpx
+from fastapi import Depends, FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from bansos360 import access, audit, config, db, inbox, intake, sources
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+PREFIX = "/sop"
+COOKIE = "_token"
+NAME_RE = re.compile(r"[^A-Za-z0-9._ ()-]+")
+
+app = FastAPI(title="BANSOS 360 — SOP", docs_url=None, redoc_url=None, openapi_url=None)
+
+
+class Signed:
+    """The signed-in user, their token and what they may do."""
+
+    def __init__(self, user, token: str):
+        from airflow.api_fastapi.app import get_auth_manager
+
+        manager = get_auth_manager()
+        self.user, self.token = user, token
+        self.name = user.get_name()
+
+        def may(method: str, resource: str) -> bool:
+            return manager.is_authorized_custom_view(method=method, resource_name=resource, user=user)
+
+        self.can_read = may("GET", access.SUBMISSIONS)
+        self.can_upload = may("POST", access.SUBMISSIONS)
+        self.can_see_approvals = may("GET", access.APPROVALS)
+        self.can_approve = may("POST", access.APPROVALS)
+
+    @property
+    def csrf(self) -> str:
+        """The form token for this session."""
+        return csrf_for(self.token)
+
+
+def _secret() -> bytes:
+    from airflow.configuration import conf
+
+    return (conf.get("api", "secret_key", fallback="") or "bansos360").encode()
+
+
+def csrf_for(token: str) -> str:
+    """The form token tied to a session token (an HMAC under the API secret key)."""
+    return hmac.new(_secret(), token.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+class NotSignedIn(Exception):
+    """No valid session: pages redirect to the login, form posts are refused."""
+
+
+def _token(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return request.cookies.get(COOKIE)
+
+
+async def signed_in(request: Request) -> Signed:
+    """The user of a request (bearer token or Airflow's session cookie), or ``NotSignedIn``."""
+    from airflow.api_fastapi.app import get_auth_manager
+
+    token = _token(request)
+    if not token:
+        raise NotSignedIn
+    try:
+        user = await get_auth_manager().get_user_from_token(token)
+    except Exception:  # expired or forged token: same answer as none
+        raise NotSignedIn from None
+    return Signed(user, token)
+
+
+SignedDep = Annotated[Signed, Depends(signed_in)]
+
+
+@app.exception_handler(NotSignedIn)
+async def _to_login(request: Request, exc: NotSignedIn) -> Response:
+    if request.method != "GET":
+        return Response("Harus masuk terlebih dahulu / sign in first", status_code=401)
+    from airflow.api_fastapi.app import get_auth_manager
+
+    return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)), status_code=303)
+
+
+def _forbid(allowed: bool) -> None:
+    if not allowed:
+        raise HTTPException(403, "Tidak berwenang / not allowed")
+
+
+def _check_csrf(who: Signed, token: str) -> None:
+    if not hmac.compare_digest(token or "", who.csrf):
+        raise HTTPException(403, "Token formulir tidak sah; muat ulang halaman / invalid form token; reload the page")
+
+
+def _page(request: Request, name: str, who: Signed, status_code: int = 200, **ctx) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(request, name, {"who": who, "prefix": PREFIX, **ctx}, status_code=status_code)
+
+
+@app.get("/", response_class=HTMLResponse)
+def menu(request: Request, who: SignedDep) -> HTMLResponse:
+    """The menu page: links to what this user may do."""
+    return _page(request, "menu.html", who)
+
+
+# --- upload ---------------------------------------------------------------------------------------------------
+
+def _kinds() -> list[sources.SourceKind]:
+    return [k for k in sources.source_kinds().values() if k.kind != "ref_wilayah"]
+
+
+@app.get("/unggah", response_class=HTMLResponse)
+def upload_form(request: Request, who: SignedDep) -> HTMLResponse:
+    """The upload page (operators)."""
+    _forbid(who.can_upload)
+    return _page(request, "unggah.html", who, kinds=_kinds(), error=None)
+
+
+def _safe_name(name: str) -> str:
+    base = Path(name.replace("\\", "/")).name
+    base = NAME_RE.sub("_", base).strip(" .") or "berkas"
+    return base[:120]
+
+
+@app.post("/unggah")
+def upload(request: Request, who: SignedDep, berkas: Annotated[UploadFile, File()],
+           sumber: Annotated[str, Form()], csrf: Annotated[str, Form()],
+           periode: Annotated[str, Form()] = "", label: Annotated[str, Form()] = "",
+           per_tanggal: Annotated[str, Form()] = "") -> Response:
+    """Put an uploaded file in the inbox (the intake DAG registers it and runs the raw gate)."""
+    _forbid(who.can_upload)
+    _check_csrf(who, csrf)
+    kind = sources.source_kinds().get(sumber)
+    error = None
+    if kind is None or kind.kind == "ref_wilayah":
+        error = "Jenis sumber tidak dikenal / unknown source kind"
+    elif kind.needs_periode and periode and not intake.PERIODE_RE.match(periode):
+        error = f"Periode '{periode}' harus berbentuk YYYY-MM / the period must be YYYY-MM"
+    elif (kind.needs_label or label) and not re.fullmatch(r"[A-Za-z0-9._ ()-]{1,60}", label or ""):
+        error = ("Label daftar wajib untuk daftar KPM (huruf, angka, spasi, . _ - ( )) / a list label is required "
+                 "for KPM lists (letters, digits, spaces, . _ - ( ))")
+    elif per_tanggal and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", per_tanggal):
+        error = "Tanggal harus berbentuk YYYY-MM-DD / the date must be YYYY-MM-DD"
+    if error:
+        return _page(request, "unggah.html", who, status_code=400, kinds=_kinds(), error=error)
+    settings = config.load()
+    segment = periode if kind.needs_periode else label if kind.needs_label else per_tanggal
+    folder = settings.inbox / kind.kind / segment if segment else settings.inbox / kind.kind
+    declared = {"periode": periode or None, "label": label or None, "as_of": per_tanggal or None}
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    original = berkas.filename or "berkas"
+    target = folder / f"{stamp}-{secrets.token_hex(3)}-{_safe_name(original)}"
+    partial = folder / f".{target.name}.part"
+    with partial.open("wb") as out:
+        while chunk := berkas.file.read(1 << 20):
+            out.write(chunk)
+    partial.rename(target)  # the watcher ignores the .part name: it sees only the complete file
+    with db.connect(settings) as conn:
+        delivery = replace(inbox.declared(settings.inbox, target), source=kind.kind, **declared)
+        row_id = inbox.record_upload(conn, delivery, who.name, original)
+    log.info("upload by %s into the inbox: %s", who.name, target.relative_to(settings.inbox))
+    return RedirectResponse(f"{PREFIX}/unggah/{row_id}", status_code=303)
+
+
+@app.get("/unggah/{row_id}", response_class=HTMLResponse)
+def upload_result(request: Request, row_id: int, who: SignedDep) -> HTMLResponse:
+    """One upload: waiting for the raw gate, then its answer."""
+    _forbid(who.can_read)
+    with db.connect(config.load()) as conn, conn.cursor() as cur:
+        cur.execute("select relative_path, original_name, uploaded_by, uploaded_at, submission_id "
+                    "from audit.kotak_masuk where kotak_masuk_id = %s", (row_id,))
+        row = cur.fetchone()
+        if row is None:
+            raise HTTPException(404, "Unggahan tidak ada / no such upload")
+        sub = audit.status(cur, row[4])[0] if row[4] else None
+    return _page(request, "unggah_hasil.html", who, upload=dict(zip(
+        ("path", "original_name", "by", "at", "submission_id"), row, strict=True)), sub=sub)
+
+
+# --- approval -------------------------------------------------------------------------------------------------
+
+def _nik_share(sub: dict) -> str:
+    checked = sum(p.get("nik", {}).get("diperiksa", 0) for p in sub["profile"].get("bagian", []))
+    valid = sum(p.get("nik", {}).get("sah", 0) for p in sub["profile"].get("bagian", []))
+    return f"{100 * valid / checked:.1f}%" if checked else "—"
+
+
+@app.get("/persetujuan", response_class=HTMLResponse)
+def approvals(request: Request, who: SignedDep, pesan: str = "") -> HTMLResponse:
+    """The approval page: checked submissions with their profiles (product owner)."""
+    _forbid(who.can_see_approvals)
+    with db.connect(config.load()) as conn, conn.cursor() as cur:
+        subs = [s for s in audit.status(cur) if s["state"] == "diperiksa"]
+    for s in subs:
+        s["nik_sah"] = _nik_share(s)
+    return _page(request, "persetujuan.html", who, subs=subs, pesan=pesan)
+
+
+def trigger_refresh(settings, token: str, submission_id: int, by: str, note: str) -> str:
+    """Start the refresh DAG for a submission through Airflow's REST API v2, as the approver."""
+    run_id = f"persetujuan__{submission_id}__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
+    body = {"dag_run_id": run_id, "logical_date": None, "conf": {"submission_id": submission_id},
+            "note": f"Disetujui oleh {by}: {note}"[:1000] if note else f"Disetujui oleh {by}"}
+    answer = httpx.post(f"{settings.airflow_url}/api/v2/dags/{access.REFRESH_DAG}/dagRuns", json=body,
+                        headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    if answer.status_code >= 300:
+        raise RuntimeError(f"Airflow menjawab / answered {answer.status_code}: {answer.text[:300]}")
+    return answer.json()["dag_run_id"]
+
+
+@app.post("/persetujuan/{submission_id}")
+def decide(submission_id: int, who: SignedDep, keputusan: Annotated[str, Form()], csrf: Annotated[str, Form()],
+           catatan: Annotated[str, Form()] = "") -> Response:
+    """Approve (and start the refresh DAG) or reject one submission."""
+    _forbid(who.can_approve)
+    _check_csrf(who, csrf)
+    settings = config.load()
+    note = catatan.strip()[:500]
+    with db.connect(settings) as conn:
+        if keputusan == "setujui":
+            result = intake.approve(conn, [submission_id], who.name, note=note or None)[0]
+        elif keputusan == "tolak":
+            result = intake.reject(conn, submission_id, who.name, note or "ditolak pemilik produk")
+        else:
+            raise HTTPException(400, "Keputusan tidak dikenal / unknown decision")
+    if "error" in result:
+        message = result["error"]
+    elif keputusan == "tolak":
+        message = f"Pengajuan {submission_id} ditolak / rejected"
+    else:
+        try:
+            run_id = trigger_refresh(settings, who.token, submission_id, who.name, note)
+            with db.connect(settings) as conn, conn.cursor() as cur:
+                audit.update_profile(cur, submission_id, {"dag_run": run_id})
+                conn.commit()
+            message = (f"Pengajuan {submission_id} disetujui; pemrosesan dimulai ({run_id}) / approved; "
+                       "processing started")
+        except Exception as exc:  # approval stands; the engineer can start the run from Airflow
+            log.exception("could not trigger the refresh DAG for submission %s", submission_id)
+            message = (f"Pengajuan {submission_id} disetujui, tetapi DAG refresh tidak dapat dimulai: {exc} / "
+                       "approved, but the refresh DAG could not be started; tell the Kominfo engineer")
+    return RedirectResponse(f"{PREFIX}/persetujuan?pesan={quote(message)}", status_code=303)
+
+
+# --- status ---------------------------------------------------------------------------------------------------
+
+@app.get("/status", response_class=HTMLResponse)
+def status_list(request: Request, who: SignedDep) -> HTMLResponse:
+    """Every submission, newest first."""
+    _forbid(who.can_read)
+    with db.connect(config.load()) as conn, conn.cursor() as cur:
+        subs = list(reversed(audit.status(cur)))
+    return _page(request, "status.html", who, subs=subs)
+
+
+@app.get("/status/{submission_id}", response_class=HTMLResponse)
+def status_one(request: Request, submission_id: int, who: SignedDep) -> HTMLResponse:
+    """One submission: files, profile, history and quality report."""
+    _forbid(who.can_read)
+    with db.connect(config.load()) as conn, conn.cursor() as cur:
+        subs = audit.status(cur, submission_id)
+    if not subs:
+        raise HTTPException(404, "Pengajuan tidak ada / no such submission")
+    sub = subs[0]
+    sub["nik_sah"] = _nik_share(sub)
+    return _page(request, "status_satu.html", who, sub=sub)

@@ -1,0 +1,297 @@
+"""End to end on a real Airflow: the SOP pages, the DAGs, the FAB roles — and the figures at the end.
+
+Airflow runs for real (api-server, scheduler, dag-processor, triggerer; LocalExecutor; metadata in
+PostgreSQL), started once for this module on the session's embedded server. The tests run in file order and
+build on each other: the synthetic lake goes in through the upload page (over HTTP, and its last file in a
+real browser), is approved on the approval page, is processed by the DAGs, and `bansos360 figures` must then
+equal the generator's ground truth; the negative paths follow. Screenshots go to ``artifacts/screenshots``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bansos360 import airflow_runtime, config, figures
+from tests.helpers import new_database
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[1]
+USERS = REPO / "ops" / "demo" / "pengguna.json"
+PASSWORDS = {u["username"]: u["password"] for u in json.loads(USERS.read_text())}
+SCREENSHOTS = Path(os.environ.get("BANSOS360_SCREENSHOTS") or REPO / "artifacts" / "screenshots")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+BROWSER_FILE = -1  # the manifest's last delivery goes in through the browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def airflow(pg_home, tmp_path_factory):
+    """A real Airflow for this module, with the demo users; its logs are printed if it does not come up."""
+    home = tmp_path_factory.mktemp("airflow_e2e")
+    url = new_database(pg_home, "sop_e2e")
+    s = dataclasses.replace(config.load(), database_url=url, home=home, lake=home / "lake", inbox=home / "inbox",
+                            inbox_settle_seconds=1.0, backup_dir=home / "backup",
+                            airflow_url=f"http://127.0.0.1:{_free_port()}")
+    airflow_runtime.setup(s, USERS)
+    try:
+        airflow_runtime.start(s)
+        yield s
+    finally:
+        airflow_runtime.stop(s)
+        for log in sorted((home / "airflow" / "logs").glob("*.log")):
+            tail = log.read_text(errors="replace").splitlines()[-15:]
+            print(f"--- {log.name}\n" + "\n".join(tail))
+
+
+def _token(s, user: str) -> str:
+    answer = httpx.post(f"{s.airflow_url}/auth/token", json={"username": user, "password": PASSWORDS[user]})
+    answer.raise_for_status()
+    return answer.json()["access_token"]
+
+
+def _client(s, user: str | None) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {_token(s, user)}"} if user else {}
+    return httpx.Client(base_url=s.airflow_url, headers=headers, timeout=60)
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def _upload(client: httpx.Client, path: Path, entry: dict) -> str:
+    form = client.get("/sop/unggah")
+    assert form.status_code == 200
+    answer = client.post("/sop/unggah", data={
+        "csrf": _csrf(form.text), "sumber": entry["source"], "periode": entry.get("periode", ""),
+        "label": entry.get("label", ""), "per_tanggal": entry.get("as_of", "")},
+        files={"berkas": (path.name, path.read_bytes())})
+    assert answer.status_code == 303, answer.text[:500]
+    return answer.headers["location"]
+
+
+def _raw_gate_answer(client: httpx.Client, location: str, timeout: float = 180) -> tuple[int, str]:
+    """Wait on the upload's result page until the intake DAG has registered the file; (id, state)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        page = client.get(location).text
+        found = re.search(r'id="hasil">Pengajuan <a href="/sop/status/(\d+)">.*?data-state="(\w+)"', page, re.S)
+        if found:
+            return int(found.group(1)), found.group(2)
+        time.sleep(1)
+    raise AssertionError(f"the intake DAG did not register {location} within {timeout}s")
+
+
+def _submission_states(s) -> dict[int, str]:
+    import psycopg2
+
+    with psycopg2.connect(s.database_url) as conn, conn.cursor() as cur:
+        cur.execute("select submission_id, state from audit.submission")
+        return dict(cur.fetchall())
+
+
+def _runs(s) -> list[dict]:
+    with _client(s, "kominfo") as admin:
+        answer = admin.get("/api/v2/dags/bansos360_refresh/dagRuns", params={"limit": 100})
+        answer.raise_for_status()
+        return answer.json()["dag_runs"]
+
+
+def _wait_runs_finished(s, timeout: float = 900) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = _runs(s)
+        if runs and all(r["state"] in ("success", "failed") for r in runs):
+            return runs
+        time.sleep(3)
+    raise AssertionError(f"refresh runs still going after {timeout}s: {[(r['dag_run_id'], r['state']) for r in runs]}")
+
+
+def _figures_cli(s, kecamatan: str | None = None) -> dict:
+    env = {**os.environ, "BANSOS360_DATABASE_URL": s.database_url, "BANSOS360_HOME": str(s.home)}
+    args = [str(Path(sys.executable).parent / "bansos360"), "figures"] + (["--kecamatan", kecamatan] if kecamatan
+                                                                          else [])
+    done = subprocess.run(args, env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def manifest(lake) -> list[dict]:
+    return json.loads((lake / "manifest.json").read_text())
+
+
+def test_nobody_unauthenticated_uploads_approves_or_reads(airflow):
+    with httpx.Client(base_url=airflow.airflow_url, timeout=30) as anon:
+        for page in ("/sop/", "/sop/unggah", "/sop/persetujuan", "/sop/status", "/sop/status/1"):
+            answer = anon.get(page)
+            assert answer.status_code == 303 and "/auth/login" in answer.headers["location"], page
+        assert anon.post("/sop/unggah", data={"sumber": "dtks", "csrf": "x"},
+                         files={"berkas": ("a.csv", b"x")}).status_code == 401
+        assert anon.post("/sop/persetujuan/1", data={"keputusan": "setujui", "csrf": "x"}).status_code == 401
+        forged = {"Authorization": "Bearer eyJhbGciOiJIUzUxMiJ9.eyJzdWIiOiIxIn0.AAAA"}
+        assert anon.get("/sop/status", headers=forged).status_code == 303
+    assert not list(airflow.inbox.rglob("a.csv"))
+
+
+def test_lake_uploaded_and_approved_over_http(airflow, lake, manifest):
+    with _client(airflow, "operator") as operator:
+        answers = [_raw_gate_answer(operator, _upload(operator, lake / e["file"], e)) for e in manifest[:BROWSER_FILE]]
+        assert [state for _, state in answers] == ["diperiksa"] * len(answers)
+        # an operator cannot approve: not the page, not the form post
+        assert operator.get("/sop/persetujuan").status_code == 403
+        form = operator.get("/sop/unggah").text
+        refused = operator.post(f"/sop/persetujuan/{answers[0][0]}",
+                                data={"keputusan": "setujui", "csrf": _csrf(form)})
+        assert refused.status_code == 403
+    assert _submission_states(airflow)[answers[0][0]] == "diperiksa"
+    with _client(airflow, "kabid") as owner:
+        page = owner.get("/sop/persetujuan").text
+        waiting = [int(i) for i in re.findall(r'id="pengajuan-(\d+)"', page)]
+        assert sorted(waiting) == sorted(i for i, _ in answers)
+        for sid in waiting:
+            answer = owner.post(f"/sop/persetujuan/{sid}", data={"keputusan": "setujui", "catatan": "sesuai SOP",
+                                                                 "csrf": _csrf(page)})
+            assert answer.status_code == 303
+            assert "pemrosesan dimulai" in httpx.URL(answer.headers["location"]).params["pesan"]
+    runs = _runs(airflow)
+    assert len(runs) == len(waiting)
+    assert {r["conf"]["submission_id"] for r in runs} == set(waiting)
+    assert {r.get("triggering_user_name") for r in runs} == {"kabid"}
+
+
+def _login(page, s, user: str) -> None:
+    page.goto(f"{s.airflow_url}/sop/")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", PASSWORDS[user])
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url(re.compile(r".*/sop/$"))
+
+
+def test_browser_upload_approve_and_screenshots(airflow, lake, manifest):
+    from playwright.sync_api import sync_playwright
+
+    entry = manifest[BROWSER_FILE]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            operator = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+            _login(operator, airflow, "operator")
+            operator.click("text=Unggah")
+            operator.select_option("#sumber", entry["source"])
+            operator.fill("#label", entry.get("label", ""))
+            operator.fill("#per_tanggal", entry.get("as_of", ""))
+            operator.set_input_files("#berkas", str(lake / entry["file"]))
+            operator.screenshot(path=str(SCREENSHOTS / "1-unggah.png"), full_page=True)
+            operator.click("button[type=submit]")
+            operator.wait_for_selector("#hasil", timeout=180_000)
+            assert operator.get_attribute("#hasil .state", "data-state") == "diperiksa"
+            operator.screenshot(path=str(SCREENSHOTS / "2-hasil-unggah.png"), full_page=True)
+            sid = int(re.search(r"/sop/status/(\d+)", operator.inner_html("#hasil")).group(1))
+
+            owner = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+            _login(owner, airflow, "kabid")
+            owner.click("text=Persetujuan")
+            row = owner.locator(f"#pengajuan-{sid}")
+            owner.screenshot(path=str(SCREENSHOTS / "3-persetujuan.png"), full_page=True)
+            row.locator("input[name=catatan]").fill("diperiksa di peramban")
+            row.locator("button[value=setujui]").click()
+            assert "pemrosesan dimulai" in owner.inner_text("#pesan")
+
+            _wait_runs_finished(airflow)
+            owner.click("text=Status")
+            owner.screenshot(path=str(SCREENSHOTS / "4-status.png"), full_page=True)
+            owner.click(f"#status-{sid} a")
+            assert owner.get_attribute("h1 .state", "data-state") == "terbit"
+            owner.screenshot(path=str(SCREENSHOTS / "5-status-pengajuan.png"), full_page=True)
+        finally:
+            browser.close()
+    for name in ("1-unggah", "3-persetujuan", "4-status"):
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
+
+
+def test_published_figures_equal_ground_truth(airflow, lake, manifest):
+    runs = _wait_runs_finished(airflow)
+    failed = [r["dag_run_id"] for r in runs if r["state"] != "success"]
+    assert not failed, failed
+    states = _submission_states(airflow)
+    assert set(states.values()) == {"terbit"}, states
+    truth = json.loads((lake / "ground_truth.json").read_text())
+    diffs = figures.compare(truth, _figures_cli(airflow))
+    assert not diffs, "\n".join(diffs[:40])
+    truth_kec = json.loads((lake / "ground_truth_kecamatan.json").read_text())
+    diffs = figures.compare(truth_kec["35.03.05"], _figures_cli(airflow, "35.03.05"))
+    assert not diffs, "\n".join(diffs[:40])
+
+
+def _unplaceable_dtks(lake: Path, manifest: list[dict], out: Path) -> tuple[Path, dict]:
+    """The last DTKS period with every kecamatan code replaced by one that does not exist: the raw gate passes
+    it, the warehouse gate must stop it."""
+    entry = [e for e in manifest if e["source"] == "dtks"][-1]
+    source = lake / entry["file"]
+    target = out / f"ULANG {source.name}"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            text = data.decode("utf-8-sig") if info.filename.lower().endswith(".csv") else None
+            if text is not None:
+                lines = text.splitlines()
+                sep = ";" if lines[0].count(";") > lines[0].count(",") else ","
+                header = lines[0].split(sep)
+                k = [h.strip().upper() for h in header].index("KDKEC")
+                fixed = [lines[0]] + [sep.join(c if i != k else "999" for i, c in enumerate(line.split(sep)))
+                                      for line in lines[1:]]
+                data = ("\n".join(fixed) + "\n").encode()
+            zout.writestr(info.filename, data)
+    return target, entry
+
+
+def test_refresh_refuses_an_unapproved_submission(airflow, lake, manifest, tmp_path):
+    before = _figures_cli(airflow)
+    bad, entry = _unplaceable_dtks(lake, manifest, tmp_path)
+    with _client(airflow, "operator") as operator:
+        sid, state = _raw_gate_answer(operator, _upload(operator, bad, entry))
+    assert state == "diperiksa"
+    with _client(airflow, "kominfo") as admin:
+        answer = admin.post("/api/v2/dags/bansos360_refresh/dagRuns",
+                            json={"dag_run_id": f"tidak_disetujui_{sid}", "logical_date": None,
+                                  "conf": {"submission_id": sid}})
+        assert answer.status_code == 200, answer.text
+    run = next(r for r in _wait_runs_finished(airflow) if r["dag_run_id"] == f"tidak_disetujui_{sid}")
+    assert run["state"] == "failed"
+    assert _submission_states(airflow)[sid] == "diperiksa"
+    assert _figures_cli(airflow) == before
+    test_refresh_refuses_an_unapproved_submission.sid = sid
+
+
+def test_a_file_failing_its_gate_leaves_the_marts_as_they_were(airflow):
+    sid = test_refresh_refuses_an_unapproved_submission.sid
+    before = _figures_cli(airflow)
+    with _client(airflow, "kabid") as owner:
+        page = owner.get("/sop/persetujuan").text
+        answer = owner.post(f"/sop/persetujuan/{sid}", data={"keputusan": "setujui", "csrf": _csrf(page)})
+        assert answer.status_code == 303
+        runs = [r for r in _wait_runs_finished(airflow) if r["conf"].get("submission_id") == sid]
+        assert [r["state"] for r in runs] == ["failed", "failed"]  # the refused run, then this one
+        status = owner.get(f"/sop/status/{sid}").text
+    assert 'data-state="gagal"' in status
+    assert "gerbang_gudang" in status and "kode wilayah" in status
+    assert _figures_cli(airflow) == before

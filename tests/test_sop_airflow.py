@@ -295,3 +295,21 @@ def test_a_file_failing_its_gate_leaves_the_marts_as_they_were(airflow):
     assert 'data-state="gagal"' in status
     assert "gerbang_gudang" in status and "kode wilayah" in status
     assert _figures_cli(airflow) == before
+
+
+def test_maintenance_dag_backs_up_restores_and_checks_the_lake(airflow):
+    with _client(airflow, "kominfo") as admin:
+        answer = admin.post("/api/v2/dags/bansos360_maintenance/dagRuns",
+                            json={"dag_run_id": "perawatan_uji", "logical_date": None})
+        assert answer.status_code == 200, answer.text
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            run = admin.get("/api/v2/dags/bansos360_maintenance/dagRuns/perawatan_uji").json()
+            if run["state"] in ("success", "failed"):
+                break
+            time.sleep(3)
+        tasks = admin.get("/api/v2/dags/bansos360_maintenance/dagRuns/perawatan_uji/taskInstances").json()
+    assert run["state"] == "success", [(t["task_id"], t["state"]) for t in tasks["task_instances"]]
+    assert {t["task_id"]: t["state"] for t in tasks["task_instances"]} == {
+        "cadangkan": "success", "uji_pemulihan": "success", "analyze": "success", "periksa_danau": "success"}
+    assert len(list(airflow.backup_dir.glob("bansos360-*.dump"))) == 1

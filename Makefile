@@ -8,6 +8,7 @@ DEMO_DIR ?= demo
 DEMO_SCALE ?= 0.1
 BENCH_SCALE ?= 1.0
 export BANSOS360_HOME ?= $(CURDIR)/.bansos360
+export BANSOS360_AIRFLOW_URL ?= http://127.0.0.1:8080
 
 .PHONY: help setup demo demo-stop test lint bench lock clean
 
@@ -28,21 +29,22 @@ $(SUPERSET_VENV)/.installed: requirements/superset.lock $(VENV)/.installed
 	$(BIN)/uv pip install --quiet --python $(SUPERSET_VENV)/bin/python -r requirements/superset.lock
 	touch $@
 
-demo: setup ## set everything up, write a synthetic lake and run the main job on the embedded default
+demo: setup ## set up, write a synthetic lake, start Airflow on the embedded default and process the lake through the SOP pages and DAGs
 	$(BIN)/bansos360 synth $(DEMO_DIR) --seed 360 --scale $(DEMO_SCALE)
-	$(BIN)/bansos360 init
-	-$(BIN)/bansos360 submit-lake $(DEMO_DIR) --by operator.demo
-	$(BIN)/bansos360 approve --all-checked --by kabid.demo
-	$(BIN)/bansos360 refresh > $(DEMO_DIR)/refresh.json
+	$(BIN)/bansos360 airflow setup --users ops/demo/pengguna.json
+	$(BIN)/bansos360 airflow start
+	$(BIN)/bansos360 airflow lake $(DEMO_DIR) --users ops/demo/pengguna.json
 	$(BIN)/bansos360 status
 	@echo ""
-	@echo "Selesai / done. Lihat / look at:"
-	@echo "  $(BIN)/bansos360 status 2            # riwayat dan temuan satu pengajuan / one submission's history"
+	@echo "Selesai / done. Airflow: $(BANSOS360_AIRFLOW_URL)/   halaman SOP / SOP pages: $(BANSOS360_AIRFLOW_URL)/sop/"
+	@echo "  login demo: kominfo / demo-kominfo-360 (Admin, Airflow UI)"
+	@echo "              kabid / demo-kabid-360 (Pemilik Produk: persetujuan)"
+	@echo "              operator / demo-operator-360 (Operator Dinsos: unggah)"
 	@echo "  $(BIN)/bansos360 figures --kecamatan 35.03.05   # angka dasbor dari mart / dashboard figures"
-	@echo "  psql \"$$($(BIN)/bansos360 db url)\" -c 'select periode, count(*) from warehouse.dtks_individu group by 1'"
-	@echo "  make demo-stop                       # hentikan PostgreSQL bawaan / stop the embedded PostgreSQL"
+	@echo "  make demo-stop                                 # hentikan Airflow dan PostgreSQL / stop Airflow and PostgreSQL"
 
-demo-stop: ## stop what make demo started
+demo-stop: ## stop what make demo started (Airflow, then the embedded PostgreSQL)
+	-$(BIN)/bansos360 airflow stop
 	$(BIN)/bansos360 db stop
 
 test: setup ## run every test (real PostgreSQL, real Superset metadata upgrade)
@@ -59,6 +61,7 @@ lock: ## re-resolve both lock files (needs the package registries)
 	$(BIN)/uv pip compile --quiet --python-version 3.11 --python-platform x86_64-manylinux_2_28 requirements/pipeline.in -o requirements/pipeline.lock
 	$(BIN)/uv pip compile --quiet --python-version 3.11 --python-platform x86_64-manylinux_2_28 requirements/superset.in -o requirements/superset.lock
 
-clean: ## remove the environments and the local data folder (stops the embedded server first)
+clean: ## remove the environments and the local data folder (stops Airflow and the embedded server first)
+	-$(BIN)/bansos360 airflow stop
 	-$(BIN)/bansos360 db stop
 	rm -rf $(VENV) $(SUPERSET_VENV) .bansos360 $(DEMO_DIR)

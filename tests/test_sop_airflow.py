@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 from bansos360 import airflow_runtime, config, figures
+from bansos360.sop.client import SopClient
 from tests.helpers import new_database
 
 pytestmark = pytest.mark.slow
@@ -62,42 +63,16 @@ def airflow(pg_home, tmp_path_factory):
             print(f"--- {log.name}\n" + "\n".join(tail))
 
 
-def _token(s, user: str) -> str:
-    answer = httpx.post(f"{s.airflow_url}/auth/token", json={"username": user, "password": PASSWORDS[user]})
-    answer.raise_for_status()
-    return answer.json()["access_token"]
+def _sop(s, user: str) -> SopClient:
+    return SopClient(s.airflow_url, user, PASSWORDS[user])
 
 
-def _client(s, user: str | None) -> httpx.Client:
-    headers = {"Authorization": f"Bearer {_token(s, user)}"} if user else {}
-    return httpx.Client(base_url=s.airflow_url, headers=headers, timeout=60)
+def _client(s, user: str) -> httpx.Client:
+    return _sop(s, user).http
 
 
-def _csrf(page: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-
-
-def _upload(client: httpx.Client, path: Path, entry: dict) -> str:
-    form = client.get("/sop/unggah")
-    assert form.status_code == 200
-    answer = client.post("/sop/unggah", data={
-        "csrf": _csrf(form.text), "sumber": entry["source"], "periode": entry.get("periode", ""),
-        "label": entry.get("label", ""), "per_tanggal": entry.get("as_of", "")},
-        files={"berkas": (path.name, path.read_bytes())})
-    assert answer.status_code == 303, answer.text[:500]
-    return answer.headers["location"]
-
-
-def _raw_gate_answer(client: httpx.Client, location: str, timeout: float = 180) -> tuple[int, str]:
-    """Wait on the upload's result page until the intake DAG has registered the file; (id, state)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        page = client.get(location).text
-        found = re.search(r'id="hasil">Pengajuan <a href="/sop/status/(\d+)">.*?data-state="(\w+)"', page, re.S)
-        if found:
-            return int(found.group(1)), found.group(2)
-        time.sleep(1)
-    raise AssertionError(f"the intake DAG did not register {location} within {timeout}s")
+def _upload(sop: SopClient, path: Path, entry: dict) -> str:
+    return sop.upload(path, entry["source"], entry.get("periode"), entry.get("label"), entry.get("as_of"))
 
 
 def _submission_states(s) -> dict[int, str]:
@@ -108,21 +83,9 @@ def _submission_states(s) -> dict[int, str]:
         return dict(cur.fetchall())
 
 
-def _runs(s) -> list[dict]:
-    with _client(s, "kominfo") as admin:
-        answer = admin.get("/api/v2/dags/bansos360_refresh/dagRuns", params={"limit": 100})
-        answer.raise_for_status()
-        return answer.json()["dag_runs"]
-
-
 def _wait_runs_finished(s, timeout: float = 900) -> list[dict]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        runs = _runs(s)
-        if runs and all(r["state"] in ("success", "failed") for r in runs):
-            return runs
-        time.sleep(3)
-    raise AssertionError(f"refresh runs still going after {timeout}s: {[(r['dag_run_id'], r['state']) for r in runs]}")
+    with _sop(s, "kominfo") as admin:
+        return admin.wait_refresh_runs(timeout)
 
 
 def _figures_cli(s, kecamatan: str | None = None) -> dict:
@@ -152,26 +115,21 @@ def test_nobody_unauthenticated_uploads_approves_or_reads(airflow):
 
 
 def test_lake_uploaded_and_approved_over_http(airflow, lake, manifest):
-    with _client(airflow, "operator") as operator:
-        answers = [_raw_gate_answer(operator, _upload(operator, lake / e["file"], e)) for e in manifest[:BROWSER_FILE]]
+    with _sop(airflow, "operator") as operator:
+        answers = [operator.raw_gate_answer(_upload(operator, lake / e["file"], e)) for e in manifest[:BROWSER_FILE]]
         assert [state for _, state in answers] == ["diperiksa"] * len(answers)
         # an operator cannot approve: not the page, not the form post
-        assert operator.get("/sop/persetujuan").status_code == 403
-        form = operator.get("/sop/unggah").text
-        refused = operator.post(f"/sop/persetujuan/{answers[0][0]}",
-                                data={"keputusan": "setujui", "csrf": _csrf(form)})
-        assert refused.status_code == 403
+        assert operator.http.get("/sop/persetujuan").status_code == 403
+        assert operator.decide(answers[0][0]).status_code == 403
     assert _submission_states(airflow)[answers[0][0]] == "diperiksa"
-    with _client(airflow, "kabid") as owner:
-        page = owner.get("/sop/persetujuan").text
-        waiting = [int(i) for i in re.findall(r'id="pengajuan-(\d+)"', page)]
+    with _sop(airflow, "kabid") as owner:
+        waiting = owner.waiting_for_approval()
         assert sorted(waiting) == sorted(i for i, _ in answers)
         for sid in waiting:
-            answer = owner.post(f"/sop/persetujuan/{sid}", data={"keputusan": "setujui", "catatan": "sesuai SOP",
-                                                                 "csrf": _csrf(page)})
+            answer = owner.decide(sid, "setujui", "sesuai SOP")
             assert answer.status_code == 303
             assert "pemrosesan dimulai" in httpx.URL(answer.headers["location"]).params["pesan"]
-    runs = _runs(airflow)
+        runs = owner.refresh_runs()
     assert len(runs) == len(waiting)
     assert {r["conf"]["submission_id"] for r in runs} == set(waiting)
     assert {r.get("triggering_user_name") for r in runs} == {"kabid"}
@@ -267,8 +225,8 @@ def _unplaceable_dtks(lake: Path, manifest: list[dict], out: Path) -> tuple[Path
 def test_refresh_refuses_an_unapproved_submission(airflow, lake, manifest, tmp_path):
     before = _figures_cli(airflow)
     bad, entry = _unplaceable_dtks(lake, manifest, tmp_path)
-    with _client(airflow, "operator") as operator:
-        sid, state = _raw_gate_answer(operator, _upload(operator, bad, entry))
+    with _sop(airflow, "operator") as operator:
+        sid, state = operator.raw_gate_answer(_upload(operator, bad, entry))
     assert state == "diperiksa"
     with _client(airflow, "kominfo") as admin:
         answer = admin.post("/api/v2/dags/bansos360_refresh/dagRuns",
@@ -285,13 +243,11 @@ def test_refresh_refuses_an_unapproved_submission(airflow, lake, manifest, tmp_p
 def test_a_file_failing_its_gate_leaves_the_marts_as_they_were(airflow):
     sid = test_refresh_refuses_an_unapproved_submission.sid
     before = _figures_cli(airflow)
-    with _client(airflow, "kabid") as owner:
-        page = owner.get("/sop/persetujuan").text
-        answer = owner.post(f"/sop/persetujuan/{sid}", data={"keputusan": "setujui", "csrf": _csrf(page)})
-        assert answer.status_code == 303
-        runs = [r for r in _wait_runs_finished(airflow) if r["conf"].get("submission_id") == sid]
+    with _sop(airflow, "kabid") as owner:
+        assert owner.decide(sid).status_code == 303
+        runs = [r for r in owner.wait_refresh_runs(900) if r["conf"].get("submission_id") == sid]
         assert [r["state"] for r in runs] == ["failed", "failed"]  # the refused run, then this one
-        status = owner.get(f"/sop/status/{sid}").text
+        status = owner.http.get(f"/sop/status/{sid}").text
     assert 'data-state="gagal"' in status
     assert "gerbang_gudang" in status and "kode wilayah" in status
     assert _figures_cli(airflow) == before

@@ -53,6 +53,8 @@ def test_uploads_in_progress_and_unsettled_files_wait(tmp_path):
     (tmp_path / ".sembunyi" / "h.csv").write_text("x")
     assert [d.relative_path for d in inbox.settled(tmp_path, 0)] == ["dtks/ok.zip"]
     assert inbox.settled(tmp_path, 60) == []  # just written: not settled for a minute
+    whole = inbox.declared(tmp_path, tmp_path / "dtks" / "ok.zip").key  # renamed into place by the upload page
+    assert [d.relative_path for d in inbox.settled(tmp_path, 60, complete=frozenset({whole}))] == ["dtks/ok.zip"]
     assert [d.relative_path for d in inbox.settled(tmp_path, 60, now=time.time() + 61)] == ["dtks/ok.zip"]
 
 

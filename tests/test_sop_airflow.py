@@ -116,7 +116,8 @@ def test_nobody_unauthenticated_uploads_approves_or_reads(airflow):
 
 def test_lake_uploaded_and_approved_over_http(airflow, lake, manifest):
     with _sop(airflow, "operator") as operator:
-        answers = [operator.raw_gate_answer(_upload(operator, lake / e["file"], e)) for e in manifest[:BROWSER_FILE]]
+        pages = [_upload(operator, lake / e["file"], e) for e in manifest[:BROWSER_FILE]]
+        answers = [operator.raw_gate_answer(page) for page in pages]
         assert [state for _, state in answers] == ["diperiksa"] * len(answers)
         # an operator cannot approve: not the page, not the form post
         assert operator.http.get("/sop/persetujuan").status_code == 403

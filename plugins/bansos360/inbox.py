@@ -71,8 +71,12 @@ def declared(inbox: Path, path: Path) -> Delivery:
     return Delivery(path, rel.as_posix(), st.st_size, st.st_mtime_ns, source, periode, label, as_of)
 
 
-def settled(inbox: Path, settle_seconds: float, now: float | None = None) -> list[Delivery]:
-    """Files in the inbox that are complete: not in progress and unchanged for the settle time."""
+def settled(inbox: Path, settle_seconds: float, now: float | None = None,
+            complete: frozenset[tuple[str, int, int]] = frozenset()) -> list[Delivery]:
+    """Files in the inbox that are complete: not in progress and unchanged for the settle time.
+
+    ``complete`` are files known to be whole already (the upload page renames a file into place once written).
+    """
     if not inbox.is_dir():
         return []
     now = time.time() if now is None else now
@@ -81,7 +85,7 @@ def settled(inbox: Path, settle_seconds: float, now: float | None = None) -> lis
         if not path.is_file() or any(_in_progress(p) for p in path.relative_to(inbox).parts):
             continue
         d = declared(inbox, path)
-        if now - d.mtime_ns / 1e9 >= settle_seconds:
+        if d.key in complete or now - d.mtime_ns / 1e9 >= settle_seconds:
             found.append(d)
     return found
 
@@ -94,11 +98,19 @@ def registered_keys(conn) -> set[tuple[str, int, int]]:
         return {tuple(r) for r in cur.fetchall()}
 
 
+def uploaded_keys(conn) -> frozenset[tuple[str, int, int]]:
+    """Files the upload page put in the inbox whole, not registered yet: they need no settling."""
+    with conn.cursor() as cur:
+        cur.execute("select relative_path, size_bytes, mtime_ns from audit.kotak_masuk where submission_id is null")
+        return frozenset(tuple(r) for r in cur.fetchall())
+
+
 def waiting(settings) -> list[Delivery]:
     """Settled inbox files not registered yet."""
     with db.connect(settings) as conn:
-        done = registered_keys(conn)
-    return [d for d in settled(settings.inbox, settings.inbox_settle_seconds) if d.key not in done]
+        done, uploaded = registered_keys(conn), uploaded_keys(conn)
+    return [d for d in settled(settings.inbox, settings.inbox_settle_seconds, complete=uploaded)
+            if d.key not in done]
 
 
 def _owner(path: Path) -> str:
@@ -130,8 +142,8 @@ def register(settings) -> list[dict]:
     """Register every settled, unregistered inbox file as a submission and run its raw gate."""
     results = []
     with db.connect(settings) as conn:
-        done = registered_keys(conn)
-        for d in settled(settings.inbox, settings.inbox_settle_seconds):
+        done, uploaded = registered_keys(conn), uploaded_keys(conn)
+        for d in settled(settings.inbox, settings.inbox_settle_seconds, complete=uploaded):
             if d.key in done:
                 continue
             with conn.cursor() as cur:

@@ -37,11 +37,10 @@ class InboxTrigger(BaseEventTrigger):
         from bansos360 import config, db, inbox
 
         folder = Path(self.inbox)
+        with db.connect(config.load()) as conn:
+            done, uploaded = inbox.registered_keys(conn), inbox.uploaded_keys(conn)
         everything = inbox.settled(folder, 0.0)
-        ready = inbox.settled(folder, self.settle_seconds)
-        settings = config.load()
-        with db.connect(settings) as conn:
-            done = inbox.registered_keys(conn)
+        ready = inbox.settled(folder, self.settle_seconds, complete=uploaded)
         return [d for d in ready if d.key not in done], len(everything) > len(ready)
 
     async def run(self):

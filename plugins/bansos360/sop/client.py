@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
+CSRF_RE = re.compile(r'name="csrf" (?:value|content)="([^"]+)"')
 RESULT_RE = re.compile(r'id="hasil">Pengajuan <a href="/sop/status/(\d+)">.*?data-state="(\w+)"', re.S)
 
 
@@ -97,9 +97,10 @@ def submit_lake(base_url: str, lake_dir: Path, users: list[dict]) -> list[dict]:
     entries = json.loads((lake_dir / "manifest.json").read_text())
     results = []
     with SopClient(base_url, operator["username"], operator["password"]) as op:
-        for e in entries:
-            sid, state = op.raw_gate_answer(op.upload(lake_dir / e["file"], e["source"], e.get("periode"),
-                                                      e.get("label"), e.get("as_of")))
+        pages = [op.upload(lake_dir / e["file"], e["source"], e.get("periode"), e.get("label"), e.get("as_of"))
+                 for e in entries]
+        for e, page in zip(entries, pages, strict=True):
+            sid, state = op.raw_gate_answer(page)
             results.append({"file": e["file"], "submission_id": sid, "state": state})
     with SopClient(base_url, owner["username"], owner["password"]) as po:
         for r in results:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -13,11 +12,12 @@ EXPECTED = {"bansos360_intake", "bansos360_refresh", "bansos360_maintenance"}
 
 @pytest.fixture(scope="module")
 def dagbag(tmp_path_factory):
-    os.environ.setdefault("AIRFLOW_HOME", str(tmp_path_factory.mktemp("airflow_home")))
-    os.environ.setdefault("BANSOS360_INBOX", str(tmp_path_factory.mktemp("inbox")))
-    from airflow.dag_processing.dagbag import DagBag
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AIRFLOW_HOME", str(tmp_path_factory.mktemp("airflow_home")))
+        mp.setenv("BANSOS360_INBOX", str(tmp_path_factory.mktemp("inbox")))
+        from airflow.dag_processing.dagbag import DagBag
 
-    return DagBag(dag_folder=str(DAGS))
+        yield DagBag(dag_folder=str(DAGS))
 
 
 def test_every_dag_file_imports(dagbag):

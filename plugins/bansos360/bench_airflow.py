@@ -42,8 +42,9 @@ def _kib(pid: int, path: str, field: str) -> int:
     return 0
 
 
-def _groups() -> dict[int, list[int]]:
-    groups: dict[int, list[int]] = {}
+def _children() -> dict[int, list[int]]:
+    """Parent pid -> child pids, for every process."""
+    children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -52,8 +53,18 @@ def _groups() -> dict[int, list[int]]:
                 fields = f.read().rsplit(")", 1)[1].split()
         except (FileNotFoundError, ProcessLookupError):
             continue
-        groups.setdefault(int(fields[2]), []).append(int(entry))
-    return groups
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    return children
+
+
+def _tree(children: dict[int, list[int]], root: int) -> list[int]:
+    """A process and all its descendants (task processes start their own sessions: a group would miss them)."""
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
 
 
 class Sampler(threading.Thread):
@@ -67,15 +78,13 @@ class Sampler(threading.Thread):
         self.stop = threading.Event()
 
     def sample(self) -> dict[str, tuple[float, float]]:
-        groups = _groups()
+        children = _children()
         leaders = dict(airflow_runtime.running(self.settings))
         if self.pg_pid:
             leaders["postgresql"] = self.pg_pid
         out = {}
         for name, leader in leaders.items():
-            pids = groups.get(leader, [leader])
-            if name == "postgresql":  # the postmaster and its children (same group as the postmaster)
-                pids = groups.get(os.getpgid(leader), [leader]) if _alive(leader) else []
+            pids = _tree(children, leader)
             rss = sum(_kib(p, "status", "VmRSS:") for p in pids) / 1024
             pss = sum(_kib(p, "smaps_rollup", "Pss:") for p in pids) / 1024
             out[name] = (round(rss, 1), round(pss, 1))
@@ -85,14 +94,6 @@ class Sampler(threading.Thread):
         while not self.stop.is_set():
             self.samples.append((time.monotonic(), self.phase, self.sample()))
             self.stop.wait(1.0)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def _summary(samples, phase: str) -> dict[str, dict[str, float]]:
@@ -110,6 +111,17 @@ def _summary(samples, phase: str) -> dict[str, dict[str, float]]:
     out["airflow (4 groups)"] = {"rss_median": statistics.median(totals_rss), "rss_peak": max(totals_rss),
                                  "pss_median": statistics.median(totals_pss), "pss_peak": max(totals_pss)}
     return out
+
+
+def _wait_quiet(s, timeout: float = 600) -> None:
+    """Wait until no DAG run is queued or running."""
+    deadline = time.monotonic() + timeout
+    with SopClient(s.airflow_url, "kominfo", "demo-kominfo-360") as admin:
+        while time.monotonic() < deadline:
+            answer = admin.http.get("/api/v2/dags/~/dagRuns", params={"state": ["queued", "running"]})
+            if answer.json()["total_entries"] == 0:
+                return
+            time.sleep(2)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     airflow_runtime.start(s)
     results["start_s"] = round(time.monotonic() - t, 1)
     pg_pid = int((home / "pgdata" / "postmaster.pid").read_text().split()[0])
+    _wait_quiet(s)  # the maintenance DAG runs its latest slot once when it first appears
     sampler = Sampler(s, pg_pid)
     sampler.start()
     try:
@@ -196,9 +209,10 @@ server worker on the embedded PostgreSQL; the lake uploaded on the SOP pages, ch
 {runs}. `figures` against the ground truth after the runs: {r['figure_mismatches']} mismatches.
 
 Memory in MiB, RSS / PSS, sampled every second. *Steady* is the median over 30 s idle before the upload,
-*peak* the highest sample while the lake went through, *after* the median over 20 s idle after it. The scheduler's
-group holds the LocalExecutor workers and the task processes (each task a fork that imports the package, and Great
-Expectations in the gate tasks).
+*peak* the highest sample while the lake went through, *after* the median over 20 s idle after it. Each line is a
+process and all its descendants: the scheduler's holds the LocalExecutor workers and the task processes (each
+task imports the package, and Great Expectations in the gate tasks); PostgreSQL's holds its backends (their PSS
+shares `shared_buffers`). The "airflow" line sums the four Airflow processes, sample by sample.
 
 | process group | steady | peak during the flow | after |
 |---|---|---|---|

@@ -161,7 +161,7 @@ def upload(request: Request, who: SignedDep, berkas: Annotated[UploadFile, File(
         error = "Jenis sumber tidak dikenal / unknown source kind"
     elif kind.needs_periode and periode and not intake.PERIODE_RE.match(periode):
         error = f"Periode '{periode}' harus berbentuk YYYY-MM / the period must be YYYY-MM"
-    elif (kind.needs_label or label) and not re.fullmatch(r"[A-Za-z0-9._ ()-]{1,60}", label or ""):
+    elif (kind.needs_label or label) and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._ ()-]{0,59}", label or ""):
         error = ("Label daftar wajib untuk daftar KPM (huruf, angka, spasi, . _ - ( )) / a list label is required "
                  "for KPM lists (letters, digits, spaces, . _ - ( ))")
     elif per_tanggal and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", per_tanggal):

@@ -48,6 +48,16 @@ class SopClient:
             raise RuntimeError(f"upload of {path.name} refused ({answer.status_code}): {answer.text[:300]}")
         return answer.headers["location"]
 
+    def upload_bytes(self, name: str, data: bytes, source: str, periode: str | None = None,
+                     label: str | None = None) -> str:
+        """Upload content under any file name (as a browser would send it); the result page's address."""
+        answer = self.http.post("/sop/unggah", data={
+            "csrf": self.csrf("/sop/unggah"), "sumber": source, "periode": periode or "", "label": label or "",
+            "per_tanggal": ""}, files={"berkas": (name, data)})
+        if answer.status_code != 303:
+            raise RuntimeError(f"upload refused ({answer.status_code}): {answer.text[:300]}")
+        return answer.headers["location"]
+
     def raw_gate_answer(self, location: str, timeout: float = 300) -> tuple[int, str]:
         """Wait on an upload's result page until the intake DAG registered it: (submission id, state)."""
         deadline = time.monotonic() + timeout

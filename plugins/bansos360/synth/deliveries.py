@@ -199,7 +199,7 @@ def write_list(rng: random.Random, program: str, members: list[tuple[Person, Des
     return records
 
 
-@dataclass
+@dataclass(slots=True)
 class RegisterRecord:
     """What the generator knows of one disability register row."""
 
@@ -255,7 +255,7 @@ def write_register(rng: random.Random, pop: Population, pools: Pools, scale: flo
     return records
 
 
-@dataclass
+@dataclass(slots=True)
 class ProposalRecord:
     """What the generator knows of one proposal row."""
 

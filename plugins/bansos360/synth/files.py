@@ -193,7 +193,7 @@ def write_dtks(pop: Population, periode: str, path: Path) -> DtksKnowledge:
 
 # --- beneficiary lists, register and proposals ----------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class ListRecord:
     """What the generator knows of one written list row (None for a planted blank row)."""
 

@@ -165,7 +165,7 @@ def load_desa() -> list[Desa]:
     ]
 
 
-@dataclass
+@dataclass(slots=True)
 class Person:
     """One individual. ``nik`` is the true NIK; ``nik_dtks`` what DTKS files carry (maybe a planted defect)."""
 
@@ -191,7 +191,7 @@ class Person:
     nokk_dtks: str = ""  # the No. KK DTKS files carry when it is a planted invalid one (else ``nokk``)
 
 
-@dataclass
+@dataclass(slots=True)
 class Household:
     """One household (rumah tangga), identified by IDBDT across periods."""
 

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import random
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -142,19 +143,22 @@ def _art_row(pop: Population, h: Household, i: int, p: Person, periode: str, sty
     return [values[c] for c in ART_COLUMNS]
 
 
-def _csv_bytes(header: list[str], rows, style: dict) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=style["delimiter"], lineterminator="\r\n")
-    w.writerow(header)
-    for r in rows:
-        w.writerow(r)
-    if style.get("blank_tail"):
-        buf.write("\r\n\r\n")
-    return buf.getvalue().encode(style["encoding"])
+def _write_csv_member(zf: zipfile.ZipFile, name: str, header: list[str], rows: Iterator[list[str]],
+                      style: dict) -> None:
+    """Stream rows into one zip member as CSV in the period's encoding (a period is never held in memory)."""
+    info = zipfile.ZipInfo(name, FIXED_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    with zf.open(info, "w", force_zip64=True) as raw, io.TextIOWrapper(raw, encoding=style["encoding"],
+                                                                        newline="") as text:
+        w = csv.writer(text, delimiter=style["delimiter"], lineterminator="\r\n")
+        w.writerow(header)
+        w.writerows(rows)
+        if style.get("blank_tail"):
+            text.write("\r\n\r\n")
 
 
 def write_dtks(pop: Population, periode: str, path: Path) -> DtksKnowledge:
-    """One DTKS period as a zip holding 3503_RT.csv and 3503_ART.csv."""
+    """One DTKS period as a zip holding 3503_RT.csv and 3503_ART.csv, written row by row."""
     style = PERIOD_STYLE[periode]
     households = pop.active[periode]
     rt_header = list(RT_COLUMNS)
@@ -162,32 +166,35 @@ def write_dtks(pop: Population, periode: str, path: Path) -> DtksKnowledge:
     if as_status:
         rt_header[rt_header.index("Percentile")] = "Status_Kesejahteraan"
         style = {**style, "alias": {k: v for k, v in style["alias"].items() if k != "Percentile"}}
-    rt_rows, art_rows = [], []
     know = DtksKnowledge(periode, 0, 0, 0, 0, 0, 0, 0)
-    for h in households:
-        row = _rt_row(h, periode, style, as_status)
-        rt_rows.append(row)
-        if h.idbdt in pop.dup_rt[periode]:
-            rt_rows.append(row)
-            know.rt_duplicates += 1
-        for i, p in enumerate(h.members):
-            arow = _art_row(pop, h, i, p, periode, style)
-            art_rows.append(arow)
-            _, valid, _ = nik_written(pop, periode, p)
-            know.art_invalid_nik += not valid
-            know.art_corrupted_nik += p.idx in pop.sci_nik[periode]
-            know.art_bad_dates += p.bad_date
-            know.art_invalid_kk += bool(p.nokk_dtks)
-            if p.idx in pop.dup_art[periode]:
-                art_rows.append(arow)
-                know.art_duplicates += 1
-    know.rt_rows_written, know.art_rows_written = len(rt_rows), len(art_rows)
+
+    def rt_rows() -> Iterator[list[str]]:
+        for h in households:
+            row = _rt_row(h, periode, style, as_status)
+            copies = 2 if h.idbdt in pop.dup_rt[periode] else 1
+            know.rt_duplicates += copies - 1
+            know.rt_rows_written += copies
+            for _ in range(copies):
+                yield row
+
+    def art_rows() -> Iterator[list[str]]:
+        for h in households:
+            for i, p in enumerate(h.members):
+                arow = _art_row(pop, h, i, p, periode, style)
+                _, valid, _ = nik_written(pop, periode, p)
+                know.art_invalid_nik += not valid
+                know.art_corrupted_nik += p.idx in pop.sci_nik[periode]
+                know.art_bad_dates += p.bad_date
+                know.art_invalid_kk += bool(p.nokk_dtks)
+                copies = 2 if p.idx in pop.dup_art[periode] else 1
+                know.art_duplicates += copies - 1
+                know.art_rows_written += copies
+                for _ in range(copies):
+                    yield arow
+
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-        for name, header, rows in (("3503_RT.csv", _header(rt_header, style), rt_rows),
-                                   ("3503_ART.csv", _header(ART_COLUMNS, style), art_rows)):
-            info = zipfile.ZipInfo(name, FIXED_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, _csv_bytes(header, rows, style))
+        _write_csv_member(zf, "3503_RT.csv", _header(rt_header, style), rt_rows(), style)
+        _write_csv_member(zf, "3503_ART.csv", _header(ART_COLUMNS, style), art_rows(), style)
     return know
 
 

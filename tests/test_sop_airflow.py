@@ -224,6 +224,23 @@ def test_upload_page_refuses_bad_declarations_and_stores_odd_names_safely(airflo
         assert "nama sangat panjang " + "x" * 40 in operator.http.get(f"/sop/status/{sid}").text
 
 
+def test_product_owner_rejects_with_a_note(airflow, lake, manifest):
+    entry = next(e for e in manifest if e["source"] == "bst")
+    with _sop(airflow, "operator") as operator:
+        sid, state = operator.raw_gate_answer(operator.upload(lake / entry["file"], "bst", label="Uji Tolak"))
+    assert state == "diperiksa"
+    runs_before = len(_wait_runs_finished(airflow))
+    with _sop(airflow, "kabid") as owner:
+        answer = owner.decide(sid, "tolak", "bukan daftar resmi")
+        assert answer.status_code == 303 and "ditolak" in httpx.URL(answer.headers["location"]).params["pesan"]
+        assert sid not in owner.waiting_for_approval()
+        status = owner.http.get(f"/sop/status/{sid}").text
+        assert owner.decide(sid, "setujui").status_code == 303  # too late: the page answers with the refusal
+        assert len(owner.refresh_runs()) == runs_before  # a rejection starts nothing
+    assert 'data-state="ditolak"' in status and "bukan daftar resmi" in status and "kabid" in status
+    assert _submission_states(airflow)[sid] == "ditolak"
+
+
 def _unplaceable_dtks(lake: Path, manifest: list[dict], out: Path) -> tuple[Path, dict]:
     """The last DTKS period with every kecamatan code replaced by one that does not exist: the raw gate passes
     it, the warehouse gate must stop it."""

@@ -7,10 +7,11 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= demo
 DEMO_SCALE ?= 0.1
 BENCH_SCALE ?= 1.0
+BENCH_ARGS ?=
 export BANSOS360_HOME ?= $(CURDIR)/.bansos360
 export BANSOS360_AIRFLOW_URL ?= http://127.0.0.1:8080
 
-.PHONY: help setup demo demo-stop test lint bench lock clean
+.PHONY: help setup demo demo-stop test lint bench bench-airflow lock clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,15 +48,18 @@ demo-stop: ## stop what make demo started (Airflow, then the embedded PostgreSQL
 	-$(BIN)/bansos360 airflow stop
 	$(BIN)/bansos360 db stop
 
-test: setup ## run every test (real PostgreSQL, real Superset metadata upgrade)
+test: setup ## run every test (real PostgreSQL, a real Airflow and browser, the Superset metadata upgrade)
 	$(BIN)/pytest
 
 lint: setup ## ruff and sqlfluff
 	$(BIN)/ruff check .
 	$(BIN)/sqlfluff lint sql expectations --processes 2
 
-bench: setup ## the scale-1.0 benchmark; writes docs/benchmarks.md
-	$(BIN)/python -m bansos360.bench --scale $(BENCH_SCALE) --out docs/benchmarks.md
+bench: setup ## the lake-to-marts benchmark (BENCH_SCALE, default 1.0; BENCH_ARGS=--reuse-lake keeps a lake); writes docs/benchmarks.md
+	$(BIN)/python -m bansos360.bench --scale $(BENCH_SCALE) $(BENCH_ARGS) --out docs/benchmarks.md
+
+bench-airflow: setup ## memory of the Airflow processes while a lake goes through the SOP pages and DAGs
+	$(BIN)/python -m bansos360.bench_airflow --scale $(BENCH_SCALE) $(BENCH_ARGS) --out docs/benchmarks.md
 
 lock: ## re-resolve both lock files (needs the package registries)
 	$(BIN)/uv pip compile --quiet --python-version 3.11 --python-platform x86_64-manylinux_2_28 requirements/pipeline.in -o requirements/pipeline.lock

@@ -201,10 +201,10 @@ def write_report(path: Path, r: dict) -> None:
     mach = r["machine"]
     section = f"""## Airflow: memory during a refresh, scale {r['scale']} (seed {r['seed']})
 
-Run of `python -m bansos360.bench_airflow --scale {r['scale']}` on {r['date']}, {mach.get('cpu', '')}, \
-{mach.get('cores', '')} cores, {mach.get('ram_gib', '')} GiB. Airflow 3 with the LocalExecutor and one API
-server worker on the embedded PostgreSQL; the lake uploaded on the SOP pages, checked by the intake DAG, approved
-(each approval triggers the refresh DAG), processed. Whole flow (upload to last run finished):
+Run of `make bench-airflow` (`python -m bansos360.bench_airflow --scale {r['scale']}`) on {r['date']}, \
+{mach.get('cpu', '')}, {mach.get('cores', '')} cores, {mach.get('ram_gib', '')} GiB. Airflow 3 with the
+LocalExecutor and one API server worker on the embedded PostgreSQL; the lake uploaded on the SOP pages, checked by
+the intake DAG, approved (each approval triggers the refresh DAG), processed. Whole flow (upload to last run finished):
 **{r['flow_s']} s**; Airflow start to healthy: {r['start_s']} s. Refresh runs (submission: state, duration):
 {runs}. `figures` against the ground truth after the runs: {r['figure_mismatches']} mismatches.
 

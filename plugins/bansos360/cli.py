@@ -163,6 +163,21 @@ def cmd_airflow(args) -> int:
     return 0
 
 
+def cmd_superset(args) -> int:
+    from bansos360 import superset_runtime
+
+    settings = config.load()
+    if args.action == "setup":
+        _print(superset_runtime.setup(settings, Path(args.users) if args.users else None))
+    elif args.action == "start":
+        _print(superset_runtime.start(settings))
+    elif args.action == "stop":
+        _print({"berhenti/stopped": superset_runtime.stop(settings)})
+    else:
+        _print({"pid": superset_runtime.running(settings), "sehat/healthy": superset_runtime.healthy(settings)})
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     p = argparse.ArgumentParser(prog="bansos360", description="BANSOS 360 — gudang data bantuan sosial")
@@ -217,6 +232,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("dir", nargs="?", help="with lake: a synthetic lake to put in through the SOP pages")
     s.add_argument("--users", help="berkas pengguna (JSON) / users file (JSON), with setup and lake")
     s.set_defaults(func=cmd_airflow)
+
+    s = sub.add_parser("superset", help="Superset di mesin ini / Superset on this machine")
+    s.add_argument("action", choices=["setup", "start", "stop", "status"])
+    s.add_argument("--users", help="berkas pengguna (JSON) / users file (JSON), with setup")
+    s.set_defaults(func=cmd_superset)
 
     s = sub.add_parser("db", help="server PostgreSQL bawaan / the embedded PostgreSQL")
     s.add_argument("action", choices=["start", "stop", "url"])

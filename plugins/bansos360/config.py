@@ -36,6 +36,7 @@ class Settings:
     backup_keep: int = 7
     pg_bin: Path | None = None
     airflow_url: str = "http://127.0.0.1:8080"
+    superset_url: str = "http://127.0.0.1:8088"
 
 
 def load() -> Settings:
@@ -60,4 +61,5 @@ def load() -> Settings:
         backup_keep=int(_float("BANSOS360_BACKUP_KEEP", 7)),
         pg_bin=Path(os.environ["BANSOS360_PG_BIN"]) if os.environ.get("BANSOS360_PG_BIN") else None,
         airflow_url=(os.environ.get("BANSOS360_AIRFLOW_URL") or "http://127.0.0.1:8080").rstrip("/"),
+        superset_url=(os.environ.get("BANSOS360_SUPERSET_URL") or "http://127.0.0.1:8088").rstrip("/"),
     )

@@ -59,19 +59,6 @@ def _metadata_url(warehouse_url: str) -> str:
     return urlunsplit(parts._replace(scheme="postgresql+psycopg2", path="/" + METADATA_DATABASE))
 
 
-def _ensure_metadata_database(warehouse_url: str) -> None:
-    import psycopg2
-
-    parts = urlsplit(warehouse_url)
-    conn = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("select 1 from pg_database where datname = %s", (METADATA_DATABASE,))
-        if cur.fetchone() is None:
-            cur.execute(f"create database {METADATA_DATABASE}")
-    conn.close()
-
-
 def environment(settings) -> dict[str, str]:
     """The environment every Airflow process of this installation runs with."""
     ahome = home(settings)
@@ -127,7 +114,7 @@ def setup(settings, users_file: Path | None = None) -> dict:
     pipeline.init(settings)
     env = environment(settings)
     if "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" not in os.environ:
-        _ensure_metadata_database(env["BANSOS360_DATABASE_URL"])
+        db.ensure_database(env["BANSOS360_DATABASE_URL"], METADATA_DATABASE)
     done = _airflow(env, "db", "migrate", check=False)
     if done.returncode:
         raise RuntimeError(f"airflow db migrate failed: {done.stderr[-2000:]}")

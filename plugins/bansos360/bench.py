@@ -228,9 +228,13 @@ Outcome of every submission: {', '.join(r['states'])}.
 The floor covers the CSV deliveries (the DTKS members, the BST list, the proposals); the .xlsx lists and the
 register have no CSV bytes, so the ratio is slightly pessimistic for the pipeline.
 """
+    replace_section(path, f"## Lake to warehouse, scale {r['scale']} ", section)
+
+
+def replace_section(path: Path, marker: str, section: str) -> None:
+    """Put ``section`` at the end of the report, replacing the section whose heading starts with ``marker``."""
     header = "# Benchmarks\n\nEvery figure here comes from a real run of `make bench`; each section says which.\n\n"
     old = path.read_text() if path.exists() else header
-    marker = f"## Lake to warehouse, scale {r['scale']} "
     parts = old.split("\n## ")
     kept = [parts[0]] + ["## " + s for s in parts[1:] if not ("## " + s).startswith(marker)]
     path.write_text("\n".join(x.rstrip("\n") + "\n" for x in kept).rstrip("\n") + "\n\n" + section)

@@ -25,7 +25,7 @@ from pathlib import Path
 import psycopg2
 
 from bansos360 import airflow_runtime, config, embedded, figures
-from bansos360.bench import ROOT, _machine, _run
+from bansos360.bench import ROOT, _machine, _run, replace_section
 from bansos360.sop.client import SopClient, submit_lake
 
 USERS = ROOT / "ops" / "demo" / "pengguna.json"
@@ -220,12 +220,7 @@ shares `shared_buffers`). The "airflow" line sums the four Airflow processes, sa
 
 The T40 has 8 GB for PostgreSQL, Airflow and Superset together: the Airflow line above is what this part needs.
 """
-    header = "# Benchmarks\n\nEvery figure here comes from a real run of `make bench`; each section says which.\n\n"
-    old = path.read_text() if path.exists() else header
-    marker = f"## Airflow: memory during a refresh, scale {r['scale']} "
-    parts = old.split("\n## ")
-    kept = [parts[0]] + ["## " + x for x in parts[1:] if not ("## " + x).startswith(marker)]
-    path.write_text("\n".join(x.rstrip("\n") + "\n" for x in kept).rstrip("\n") + "\n\n" + section)
+    replace_section(path, f"## Airflow: memory during a refresh, scale {r['scale']} ", section)
 
 
 if __name__ == "__main__":

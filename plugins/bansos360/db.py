@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg2
 import psycopg2.extensions
+from psycopg2 import sql
 
 from bansos360 import config, embedded
 
@@ -54,3 +55,18 @@ def migrate(conn: psycopg2.extensions.connection, sql_dir: Path) -> list[str]:
             applied.append(path.name)
     conn.commit()
     return applied
+
+
+def ensure_database(server_url: str, name: str) -> None:
+    """Create database ``name`` on the server of ``server_url`` unless it exists (Airflow's, Superset's)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    conn = psycopg2.connect(urlunsplit(urlsplit(server_url)._replace(path="/postgres")))
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select 1 from pg_database where datname = %s", (name,))
+            if cur.fetchone() is None:
+                cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    finally:
+        conn.close()

@@ -53,19 +53,6 @@ def environment(settings) -> dict[str, str]:
             "SUPERSET_HOME": str(home(settings)), "FLASK_APP": "superset"}
 
 
-def _ensure_database(settings) -> None:
-    import psycopg2
-
-    parts = urlsplit(db.database_url(settings))
-    conn = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("select 1 from pg_database where datname = %s", (METADATA_DATABASE,))
-        if cur.fetchone() is None:
-            cur.execute(f"create database {METADATA_DATABASE}")
-    conn.close()
-
-
 def _superset(env: dict, *args: str) -> subprocess.CompletedProcess:
     done = subprocess.run([str(VENV / "bin" / "superset"), *args], env=env, capture_output=True, text=True)
     if done.returncode:
@@ -76,7 +63,7 @@ def _superset(env: dict, *args: str) -> subprocess.CompletedProcess:
 def setup(settings, users_file: Path | None = None) -> dict:
     """Metadata migration, roles and permissions (``superset init``), the admins of the users file."""
     if "SUPERSET_METADATA_URL" not in os.environ:
-        _ensure_database(settings)
+        db.ensure_database(db.database_url(settings), METADATA_DATABASE)
     env = environment(settings)
     _superset(env, "db", "upgrade")
     _superset(env, "init")

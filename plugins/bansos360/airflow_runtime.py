@@ -71,7 +71,8 @@ def environment(settings) -> dict[str, str]:
         "AIRFLOW__CORE__DAGS_FOLDER": str(config.REPO_ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(config.REPO_ROOT / "plugins"),
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__CORE__PARALLELISM": "4",
+        # LocalExecutor forks this many workers at start; no DAG here runs more than two tasks at once
+        "AIRFLOW__CORE__PARALLELISM": os.environ.get("BANSOS360_AIRFLOW_PARALLELISM") or "2",
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__CORE__AUTH_MANAGER": "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager",

@@ -153,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {"scale": args.scale, "seed": args.seed, "machine": _machine(),
                      "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     airflow_runtime.setup(s, USERS)
+    results["parallelism"] = airflow_runtime.environment(s)["AIRFLOW__CORE__PARALLELISM"]
     t = time.monotonic()
     airflow_runtime.start(s)
     results["start_s"] = round(time.monotonic() - t, 1)
@@ -203,8 +204,9 @@ def write_report(path: Path, r: dict) -> None:
 
 Run of `make bench-airflow` (`python -m bansos360.bench_airflow --scale {r['scale']}`) on {r['date']}, \
 {mach.get('cpu', '')}, {mach.get('cores', '')} cores, {mach.get('ram_gib', '')} GiB. Airflow 3 with the
-LocalExecutor and one API server worker on the embedded PostgreSQL; the lake uploaded on the SOP pages, checked by
-the intake DAG, approved (each approval triggers the refresh DAG), processed. Whole flow (upload to last run finished):
+LocalExecutor (parallelism {r['parallelism']}) and one API server worker on the embedded PostgreSQL; the lake
+uploaded on the SOP pages, checked by the intake DAG, approved (each approval triggers the refresh DAG), processed.
+Whole flow (upload to last run finished):
 **{r['flow_s']} s**; Airflow start to healthy: {r['start_s']} s. Refresh runs (submission: state, duration):
 {runs}. `figures` against the ground truth after the runs: {r['figure_mismatches']} mismatches.
 

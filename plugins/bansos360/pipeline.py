@@ -92,6 +92,12 @@ def _in_order(cur, ids: list[int]) -> list[int]:
     return [r[0] for r in cur.fetchall()]
 
 
+def _not_approved(submission_id: int, state: str) -> audit.StateError:
+    return audit.StateError(
+        f"pengajuan {submission_id} berstatus {state}: hanya pengajuan yang disetujui yang diproses"
+        f" / submission {submission_id} is {state}: only approved submissions are processed")
+
+
 def batch_for(settings, submission_id: int) -> list[int]:
     """What a refresh started for one submission processes: it and every other approved one waiting, in order.
 
@@ -103,10 +109,7 @@ def batch_for(settings, submission_id: int) -> list[int]:
         if sub["state"] == "terbit":
             return []
         if sub["state"] not in ("disetujui", "diproses", "gagal"):
-            raise audit.StateError(
-                f"pengajuan {submission_id} berstatus {sub['state']}: hanya pengajuan yang disetujui yang diproses"
-                f" / submission {submission_id} is {sub['state']}: only approved submissions are processed"
-            )
+            raise _not_approved(submission_id, sub["state"])
         return _in_order(cur, sorted({submission_id, *pending(conn)}))
 
 
@@ -115,10 +118,7 @@ def start(conn, submission_id: int, by: str = SYSTEM) -> Outcome:
     with conn.cursor() as cur:
         sub = _submission(cur, submission_id)
         if sub["state"] not in ("disetujui", "diproses", "gagal", "terbit"):
-            raise audit.StateError(
-                f"pengajuan {submission_id} berstatus {sub['state']}: hanya pengajuan yang disetujui yang diproses"
-                f" / submission {submission_id} is {sub['state']}: only approved submissions are processed"
-            )
+            raise _not_approved(submission_id, sub["state"])
         audit.set_state(cur, submission_id, "diproses", by)
     conn.commit()
     return Outcome(submission_id, "diproses", slot=(sub["source"], sub["slot"]))

@@ -37,6 +37,8 @@ class Settings:
     pg_bin: Path | None = None
     airflow_url: str = "http://127.0.0.1:8080"
     superset_url: str = "http://127.0.0.1:8088"
+    mart_workers: int = 2
+    embed_sites: tuple[str, ...] = ()
 
 
 def load() -> Settings:
@@ -62,4 +64,7 @@ def load() -> Settings:
         pg_bin=Path(os.environ["BANSOS360_PG_BIN"]) if os.environ.get("BANSOS360_PG_BIN") else None,
         airflow_url=(os.environ.get("BANSOS360_AIRFLOW_URL") or "http://127.0.0.1:8080").rstrip("/"),
         superset_url=(os.environ.get("BANSOS360_SUPERSET_URL") or "http://127.0.0.1:8088").rstrip("/"),
+        mart_workers=max(1, int(_float("BANSOS360_MART_WORKERS", 2))),
+        embed_sites=tuple(s.strip().rstrip("/") for s in os.environ.get("BANSOS360_EMBED_SITES", "").split(",")
+                          if s.strip()),
     )

@@ -7,7 +7,10 @@ the schemas in one transaction. A failed build or gate leaves ``marts`` exactly 
 from __future__ import annotations
 
 import logging
+import queue
+import re
 import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -16,7 +19,7 @@ import psycopg2
 import yaml
 from psycopg2 import sql
 
-from bansos360 import gate
+from bansos360 import db, gate, superset_sync
 from bansos360.audit import Finding
 
 log = logging.getLogger(__name__)
@@ -50,23 +53,78 @@ def models(sql_dir: Path) -> tuple[MartModel, ...]:
     )
 
 
+def dependencies(model: MartModel) -> set[str]:
+    """The marts a model reads (its ``marts_next.<name>`` references)."""
+    return set(re.findall(rf"\b{NEXT}\.(\w+)", model.select)) - {model.name}
+
+
 def build(conn, settings) -> dict[str, float]:
-    """Build every mart into ``marts_next`` (dropped and recreated); return seconds per mart."""
-    seconds: dict[str, float] = {}
+    """Build every mart into ``marts_next`` (dropped and recreated); return seconds per mart.
+
+    Models run as soon as the marts they read are built, on ``settings.mart_workers`` connections at once
+    (models.yml order breaks ties). ``marts_next`` is a scratch schema no reader sees: a failure leaves it
+    half-built and unpublished, and the next build drops it.
+    """
     with conn.cursor() as cur:
-        cur.execute("set local work_mem = '256MB'")
-        for name, value in (("frekuensi_tinggi", settings.frekuensi_tinggi),
-                            ("frekuensi_sedang", settings.frekuensi_sedang),
-                            ("recency_sedang_periode", settings.recency_sedang_periode)):
-            cur.execute("select set_config(%s, %s, true)", (f"bansos360.{name}", str(value)))
         cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(NEXT)))
         cur.execute("select nspname from pg_namespace where nspname like %s", (f"{OLD}\\_%",))
         for (aside,) in cur.fetchall():  # marts set aside by an earlier swap while readers held them
             cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(aside)))
         cur.execute(sql.SQL("create schema {}").format(sql.Identifier(NEXT)))
-        for m in models(settings.sql_dir):
-            started = time.monotonic()
-            target = sql.SQL(".").join([sql.Identifier(NEXT), sql.Identifier(m.name)])
+        reader = superset_sync.reader_role()
+        cur.execute("select 1 from pg_roles where rolname = %s", (reader,))
+        if cur.fetchone():  # Superset's read-only role keeps reading the marts once they are swapped in
+            superset_sync.grant_marts(cur, NEXT, reader)
+    conn.commit()
+    todo = list(models(settings.sql_dir))
+    needs = {m.name: dependencies(m) for m in todo}
+    unknown = {d for ds in needs.values() for d in ds} - set(needs)
+    if unknown:
+        raise ValueError(f"mart models read marts that do not exist: {sorted(unknown)}")
+    seconds: dict[str, float] = {}
+    idle: queue.SimpleQueue = queue.SimpleQueue()
+    url = db.database_url(settings)
+    workers = [psycopg2.connect(url, application_name="bansos360")
+               for _ in range(min(settings.mart_workers, len(todo)))]
+    try:
+        for w in workers:
+            _prepare(w, settings)
+            idle.put(w)
+        with ThreadPoolExecutor(max_workers=len(workers)) as pool:
+            running: dict = {}
+            while todo or running:
+                for m in [m for m in todo if needs[m.name] <= seconds.keys()][:len(workers) - len(running)]:
+                    todo.remove(m)
+                    running[pool.submit(_build_one, idle, m)] = m
+                if not running:
+                    raise ValueError(f"mart models wait on each other: {[m.name for m in todo]}")
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    m = running.pop(future)
+                    seconds[m.name] = future.result()  # a failed model raises here; the rest is abandoned
+    finally:
+        for w in workers:
+            w.close()
+    return seconds
+
+
+def _prepare(conn, settings) -> None:
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("set work_mem = '256MB'")
+        for name, value in (("frekuensi_tinggi", settings.frekuensi_tinggi),
+                            ("frekuensi_sedang", settings.frekuensi_sedang),
+                            ("recency_sedang_periode", settings.recency_sedang_periode)):
+            cur.execute("select set_config(%s, %s, false)", (f"bansos360.{name}", str(value)))
+
+
+def _build_one(idle: queue.SimpleQueue, m: MartModel) -> float:
+    """Build one mart (table, indexes, statistics) on an idle worker connection; its seconds."""
+    started = time.monotonic()
+    conn = idle.get()
+    try:
+        target = sql.SQL(".").join([sql.Identifier(NEXT), sql.Identifier(m.name)])
+        with conn.cursor() as cur:
             if m.materialized == "view":
                 cur.execute(sql.SQL("create view {} as ").format(target) + sql.SQL(m.select))
             else:
@@ -75,9 +133,9 @@ def build(conn, settings) -> dict[str, float]:
                     cur.execute(sql.SQL("create index on {} ({})").format(
                         target, sql.SQL(", ").join(sql.Identifier(c) for c in cols)))
                 cur.execute(sql.SQL("analyze {}").format(target))
-            seconds[m.name] = round(time.monotonic() - started, 3)
-    conn.commit()
-    return seconds
+    finally:
+        idle.put(conn)
+    return round(time.monotonic() - started, 3)
 
 
 def run_gate(url: str, settings) -> list[Finding]:

@@ -1,12 +1,59 @@
-"""Superset configuration for BANSOS 360. Every secret and address comes from the environment."""
+"""Superset configuration for BANSOS 360. Every secret and address comes from the environment.
+
+Set by ``bansos360 superset`` (plugins/bansos360/superset_runtime.py): ``SUPERSET_SECRET_KEY``,
+``SUPERSET_GUEST_TOKEN_SECRET`` (both generated once into ``$BANSOS360_HOME/superset/kunci.json``),
+``SUPERSET_METADATA_URL`` and ``BANSOS360_EMBED_SITES`` (the village sites allowed to frame the embeds).
+"""
 
 import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bansos360_embed import blueprint as embed_blueprint  # noqa: E402
 
 SECRET_KEY = os.environ["SUPERSET_SECRET_KEY"]
 SQLALCHEMY_DATABASE_URI = os.environ["SUPERSET_METADATA_URL"]
 BABEL_DEFAULT_LOCALE = "id"
 LANGUAGES = {"id": {"flag": "id", "name": "Bahasa Indonesia"}, "en": {"flag": "us", "name": "English"}}
+APP_NAME = "BANSOS 360"
 FEATURE_FLAGS = {"EMBEDDED_SUPERSET": True, "DASHBOARD_RBAC": True}
-# The server may sit on an intranet: no external map tiles or services.
-MAPBOX_API_KEY = ""
 WTF_CSRF_ENABLED = True
+# A dashboard answers from the warehouse, not from a stale cache, after every publication.
+DATA_CACHE_CONFIG = {"CACHE_TYPE": "NullCache"}
+
+# The server may sit on an intranet: no external map tiles or services. The deck.gl maps draw the
+# GeoJSON boundaries on a blank tile that Superset itself serves (bansos360_embed.py).
+MAPBOX_API_KEY = ""
+DECKGL_BASE_MAP = [["tile:///bansos360/ubin/{z}/{x}/{y}.png", "Polos (tanpa peta dasar)"]]
+
+# Row-level security and embedding. Guest tokens are short-lived; the secret is generated per installation.
+GUEST_ROLE_NAME = "Tamu Desa"
+GUEST_TOKEN_JWT_SECRET = os.environ["SUPERSET_GUEST_TOKEN_SECRET"]
+GUEST_TOKEN_JWT_EXP_SECONDS = int(os.environ.get("BANSOS360_GUEST_TOKEN_SECONDS", "300"))
+EMBED_SITES = [s.strip().rstrip("/") for s in os.environ.get("BANSOS360_EMBED_SITES", "").split(",") if s.strip()]
+
+# Talisman stays on; only the village sites of the allow-list may frame Superset (never '*').
+TALISMAN_ENABLED = True
+TALISMAN_CONFIG = {
+    "content_security_policy": {
+        "base-uri": ["'self'"],
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "blob:", "data:"],
+        "worker-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "object-src": "'none'",
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "font-src": ["'self'"],
+        "script-src": ["'self'", "'strict-dynamic'"],
+        "frame-ancestors": ["'self'", *EMBED_SITES],
+    },
+    "content_security_policy_nonce_in": ["script-src"],
+    "frame_options": None,  # frame-ancestors above is the rule; X-Frame-Options cannot name several sites
+    "force_https": False,
+    "session_cookie_secure": False,
+}
+TALISMAN_DEV_CONFIG = TALISMAN_CONFIG
+
+BLUEPRINTS = [embed_blueprint]

@@ -46,10 +46,13 @@ def sync_users(sm, path: Path) -> list[str]:
     """Create or update the users of a users file; return their names.
 
     The file is a JSON list of ``{"username", "nama", "email", "peran": [roles], "password_env"}`` (the
-    password is read from that environment variable) or, for demos only, ``"password"``.
+    password is read from that environment variable) or, for demos only, ``"password"``. ``"superset"``
+    lists the user's Superset roles; entries without ``peran`` are Superset-only and skipped here.
     """
     done = []
     for entry in json.loads(Path(path).read_text()):
+        if not entry.get("peran"):
+            continue  # a Superset-only user (its "superset" roles are applied by `bansos360 superset sync`)
         password = os.environ.get(entry["password_env"], "") if "password_env" in entry else entry.get("password")
         if not password:
             raise ValueError(f"no password for user {entry['username']}")

@@ -164,10 +164,15 @@ def cmd_airflow(args) -> int:
 
 
 def cmd_superset(args) -> int:
-    from bansos360 import superset_runtime
+    from bansos360 import superset_runtime, superset_sync
 
     settings = config.load()
-    if args.action == "setup":
+    users = Path(args.users) if args.users else None
+    if args.action == "sync":
+        _print(superset_sync.sync(settings, users))
+    elif args.action == "export":
+        _print({"ditulis/written": superset_sync.export(settings, users)})
+    elif args.action == "setup":
         _print(superset_runtime.setup(settings, Path(args.users) if args.users else None))
     elif args.action == "start":
         _print(superset_runtime.start(settings))
@@ -234,8 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_airflow)
 
     s = sub.add_parser("superset", help="Superset di mesin ini / Superset on this machine")
-    s.add_argument("action", choices=["setup", "start", "stop", "status"])
-    s.add_argument("--users", help="berkas pengguna (JSON) / users file (JSON), with setup")
+    s.add_argument("action", choices=["setup", "start", "stop", "status", "sync", "export"])
+    s.add_argument("--users", help="berkas pengguna (JSON) / users file (JSON): setup makes its admins, sync its "
+                   "users; sync and export log in as its first admin")
     s.set_defaults(func=cmd_superset)
 
     s = sub.add_parser("db", help="server PostgreSQL bawaan / the embedded PostgreSQL")

@@ -32,15 +32,17 @@ def home(settings) -> Path:
     return settings.home / "superset"
 
 
-def _secret(path: Path) -> str:
-    if path.exists():
-        return json.loads(path.read_text())["secret_key"]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    key = secrets.token_urlsafe(42)
-    with os.fdopen(fd, "w") as f:
-        json.dump({"secret_key": key}, f)
-    return key
+def secret(settings, name: str) -> str:
+    """A secret of this installation, generated once into ``$BANSOS360_HOME/superset/kunci.json`` (mode 0600)."""
+    path = home(settings) / "kunci.json"
+    keys = json.loads(path.read_text()) if path.exists() else {}
+    if name not in keys:
+        keys[name] = secrets.token_urlsafe(42)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(keys, f)
+    return keys[name]
 
 
 def environment(settings) -> dict[str, str]:
@@ -49,7 +51,10 @@ def environment(settings) -> dict[str, str]:
     metadata = os.environ.get("SUPERSET_METADATA_URL") or urlunsplit(
         warehouse._replace(scheme="postgresql+psycopg2", path="/" + METADATA_DATABASE))
     return {**os.environ, "SUPERSET_CONFIG_PATH": str(CONFIG), "SUPERSET_METADATA_URL": metadata,
-            "SUPERSET_SECRET_KEY": os.environ.get("SUPERSET_SECRET_KEY") or _secret(home(settings) / "kunci.json"),
+            "SUPERSET_SECRET_KEY": os.environ.get("SUPERSET_SECRET_KEY") or secret(settings, "secret_key"),
+            "SUPERSET_GUEST_TOKEN_SECRET": (os.environ.get("SUPERSET_GUEST_TOKEN_SECRET")
+                                            or secret(settings, "guest_token_secret")),
+            "BANSOS360_EMBED_SITES": ",".join(settings.embed_sites),
             "SUPERSET_HOME": str(home(settings)), "FLASK_APP": "superset"}
 
 

@@ -1,0 +1,362 @@
+"""Superset for real: started from `.venv-superset` with its metadata in PostgreSQL, the assets of
+superset_assets/ synced over the REST API onto the published marts of the synthetic lake, then read as the users
+of each role. Expected figures are `bansos360 figures` (itself checked against the generator's ground truth in
+test_figures.py); a kecamatan user must receive exactly their kecamatan's, and nothing else by any route."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import socket
+import time
+from pathlib import Path
+
+import httpx
+import jwt
+import psycopg2
+import pytest
+
+from bansos360 import figures, superset_runtime, superset_sync
+from tests import superset_figures
+from tests.helpers import new_database
+
+pytestmark = pytest.mark.superset
+
+KEC = superset_sync.kecamatan()
+SITE = "http://127.0.0.1:8091"  # the example village site of the allow-list
+ADMIN = ("kominfo", "uji-kominfo")
+ANALIS = ("analis", "uji-analis")
+PEMBACA = ("pembaca", "uji-pembaca")
+
+
+def _kec_user(kode: str) -> tuple[str, str]:
+    return f"kec{kode[-2:]}", f"uji-kec-{kode[-2:]}"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _users_file(path: Path) -> Path:
+    spec = superset_sync.access_spec()
+    users = [
+        {"username": ADMIN[0], "nama": "Admin Uji", "email": "admin@uji.invalid", "password": ADMIN[1],
+         "superset": ["Admin"]},
+        {"username": ANALIS[0], "nama": "Analis Uji", "email": "analis@uji.invalid", "password": ANALIS[1],
+         "superset": ["Dinsos Analis"]},
+        {"username": PEMBACA[0], "nama": "Pembaca Uji", "email": "pembaca@uji.invalid", "password": PEMBACA[1],
+         "superset": ["Dinsos Pembaca"]},
+    ]
+    for kode, nama in KEC:
+        name, password = _kec_user(kode)
+        users.append({"username": name, "nama": f"Staf {nama}", "email": f"{name}@uji.invalid",
+                      "password": password,
+                      "superset": [spec["kecamatan_role"]["name"].format(kode_kec=kode, nama_kec=nama)]})
+    path.write_text(json.dumps(users))
+    return path
+
+
+@pytest.fixture(scope="module")
+def site(loaded, pg_home, tmp_path_factory):
+    """Superset set up, started and synced on the published marts of the synthetic lake."""
+    home = tmp_path_factory.mktemp("superset")
+    meta = new_database(pg_home, "superset_meta")
+    old = os.environ.get("SUPERSET_METADATA_URL")
+    os.environ["SUPERSET_METADATA_URL"] = meta.replace("postgresql://", "postgresql+psycopg2://")
+    s = dataclasses.replace(loaded, home=home, superset_url=f"http://127.0.0.1:{_free_port()}", embed_sites=(SITE,))
+    users = _users_file(home / "pengguna.json")
+    try:
+        assert superset_runtime.setup(s, users)["admin"] == [ADMIN[0]]
+        with psycopg2.connect(meta) as conn, conn.cursor() as cur:  # the lock file's set migrated the metadata
+            cur.execute("select count(*) from information_schema.tables where table_name in ('dashboards', 'slices')")
+            assert cur.fetchone()[0] == 2
+        assert (home / "superset" / "kunci.json").stat().st_mode & 0o077 == 0
+        superset_runtime.start(s)
+        first = superset_sync.sync(s, users)
+        yield {"settings": s, "users": users, "sync": first, "meta": meta}
+    finally:
+        superset_runtime.stop(s)
+        if old is None:
+            os.environ.pop("SUPERSET_METADATA_URL", None)
+        else:
+            os.environ["SUPERSET_METADATA_URL"] = old
+
+
+def _api(site, user: tuple[str, str]) -> superset_sync.Api:
+    return superset_sync.Api.login(site["settings"].superset_url, *user)
+
+
+def _charts(api) -> dict[str, dict]:
+    """Visible charts by asset key (the chart file's name)."""
+    keys = {f["uuid"]: name.split("/")[-1].removesuffix(".yaml")
+            for name, f in superset_sync.asset_files().items() if name.startswith("charts/")}
+    got = api.call("GET", "/api/v1/chart/", params={"q": "(columns:!(id,uuid,slice_name),page_size:100)"})
+    return {keys[c["uuid"]]: c for c in got["result"] if c["uuid"] in keys}
+
+
+def _chart_rows(api, chart_id: int) -> list[dict]:
+    r = api.client.get(f"/api/v1/chart/{chart_id}/data/")
+    assert r.status_code == 200, r.text[:500]
+    return r.json()["result"][0]["data"]
+
+
+def _figures_seen_by(site, user) -> dict:
+    api = _api(site, user)
+    charts = _charts(api)
+    return superset_figures.from_charts({k: _chart_rows(api, charts[k]["id"]) for k in superset_figures.CHARTS})
+
+
+def _expected(site, kecamatan: str | None) -> dict:
+    with psycopg2.connect(site["settings"].database_url) as conn:
+        return figures.figures(conn, kecamatan)
+
+
+def test_the_admin_signs_in_and_a_wrong_password_is_refused(site):
+    url = site["settings"].superset_url
+    assert httpx.get(f"{url}/health").text.strip() == "OK"
+    ok = httpx.post(f"{url}/api/v1/security/login", json={"username": ADMIN[0], "password": ADMIN[1], "provider": "db"})
+    assert ok.status_code == 200 and ok.json()["access_token"]
+    wrong = httpx.post(f"{url}/api/v1/security/login", json={"username": ADMIN[0], "password": "salah",
+                                                                "provider": "db"})
+    assert wrong.status_code == 401
+
+
+def test_sync_imports_every_asset_and_twice_changes_nothing(site, tmp_path):
+    files = superset_sync.asset_files()
+    api = _api(site, ADMIN)
+    dashboards = api.call("GET", "/api/v1/dashboard/", params={"q": "(page_size:100)"})["result"]
+    assert {d["slug"] for d in dashboards} == {f["slug"] for n, f in files.items() if n.startswith("dashboards/")}
+    assert len(_charts(api)) == sum(n.startswith("charts/") for n in files)
+    # the database connection carries this installation's address and the read-only role, no password in a file
+    database = api.call("GET", "/api/v1/database/", params={"q": "(page_size:100)"})["result"]
+    assert [d["database_name"] for d in database] == ["Gudang BANSOS 360"]
+    for name in files:
+        assert "password" not in (superset_sync.ASSETS / name).read_text().lower() or name.startswith("charts/")
+    rules_before = api.all("/api/v1/rowlevelsecurity/")
+    second = superset_sync.sync(site["settings"], site["users"])
+    assert second["rls"] == site["sync"]["rls"] == len(rules_before)
+    assert len(api.all("/api/v1/rowlevelsecurity/")) == len(rules_before)
+    # exported back, every asset is byte for byte the committed file: nothing changed, no export noise
+    out = tmp_path / "ekspor"
+    written = superset_sync.export(site["settings"], site["users"], out)
+    assert sorted(written) == sorted(files)
+    changed = [n for n in written if (out / n).read_text() != (superset_sync.ASSETS / n).read_text()]
+    assert changed == []
+
+
+def test_every_chart_answers_for_the_admin_and_an_analyst(site):
+    for user in (ADMIN, ANALIS):
+        api = _api(site, user)
+        charts = _charts(api)
+        assert len(charts) == sum(n.startswith("charts/") for n in superset_sync.asset_files())
+        for key, c in charts.items():
+            r = api.client.get(f"/api/v1/chart/{c['id']}/data/")
+            assert r.status_code == 200, (user[0], key, r.text[:300])
+
+
+def test_dinsos_sees_the_kabupaten_figures(site):
+    expected = _expected(site, None)
+    for user in (ANALIS, PEMBACA):
+        assert _figures_seen_by(site, user) == expected, user[0]
+
+
+@pytest.mark.parametrize("kode", [k for k, _ in KEC])
+def test_a_kecamatan_user_receives_exactly_the_figures_of_the_kecamatan(site, kode):
+    seen = _figures_seen_by(site, _kec_user(kode))
+    expected = _expected(site, kode)
+    assert seen == expected
+    assert seen["d1"]["semua"]["baris"] > 0  # the synthetic lake has KPM rows in every kecamatan
+
+
+def test_a_reader_and_a_kecamatan_user_do_not_get_by_name_dashboards_or_datasets(site):
+    clear = {"mart_kpm", "mart_dtks_individu", "mart_dtks_rumah_tangga"}
+    for user in (PEMBACA, _kec_user(KEC[0][0])):
+        api = _api(site, user)
+        slugs = {d["slug"] for d in api.call("GET", "/api/v1/dashboard/", params={"q": "(page_size:100)"})["result"]}
+        assert not slugs & {"detail-kpm", "pm360-individu", "pm360-rumah-tangga"}, user
+        assert "overview-kpm" in slugs and "menu" in slugs
+        tables = {d["table_name"] for d in api.all("/api/v1/dataset/")}
+        assert not tables & clear, user
+        admin_charts = _charts(_api(site, ADMIN))
+        for key in ("d5_detail", "d9_individu", "d10_rumah_tangga"):
+            r = api.client.get(f"/api/v1/chart/{admin_charts[key]['id']}/data/")
+            assert r.status_code in (403, 404), (user, key, r.status_code)
+
+
+def _dataset_id(api, table: str) -> int:
+    return next(d["id"] for d in _api_admin_datasets(api) if d["table_name"] == table)
+
+
+def _api_admin_datasets(api) -> list[dict]:
+    return api.all("/api/v1/dataset/")
+
+
+def _query(dataset_id: int, columns, metrics=(), filters=(), result_format="json", where="") -> dict:
+    return {"datasource": {"id": dataset_id, "type": "table"}, "result_format": result_format, "result_type": "full",
+            "queries": [{"columns": list(columns), "metrics": list(metrics), "filters": list(filters),
+                         "extras": {"where": where}, "row_limit": 100000, "orderby": []}]}
+
+
+def test_a_kecamatan_user_cannot_reach_another_kecamatan(site):
+    own, other = KEC[0][0], KEC[1][0]
+    admin = _api(site, ADMIN)
+    kpm = _dataset_id(admin, "kpm_tersamar")
+    api = _api(site, _kec_user(own))
+    # a hand-edited chart data request: other kecamatan in the filters, in the where clause, grouped by place
+    for body in (_query(kpm, ["kode_kec"], ["count"], [{"col": "kode_kec", "op": "==", "val": other}]),
+                 _query(kpm, ["kode_kec"], ["count"], where=f"kode_kec = '{other}' or 1 = 1"),
+                 _query(kpm, ["kode_kec", "nama_tersamar"])):
+        r = api.client.post("/api/v1/chart/data", json=body)
+        assert r.status_code == 200, r.text[:300]
+        kecs = {row["kode_kec"] for row in r.json()["result"][0]["data"]}
+        assert kecs <= {own}, kecs
+    # the same request through the dashboard's native filter (extra_form_data on a dashboard chart)
+    chart = _charts(api)["d1_kecamatan"]
+    r = api.client.post("/api/v1/chart/data", json={
+        **_query(kpm, ["kode_kec"], [{"expressionType": "SQL", "sqlExpression": "COUNT(*)", "label": "n"}],
+                 [{"col": "kode_kec", "op": "IN", "val": [other]}]),
+        "form_data": {"slice_id": chart["id"], "dashboardId": _dashboard_id(api, "overview-kpm")}})
+    assert r.status_code == 200 and r.json()["result"][0]["data"] == []
+    # a subquery in the where clause is refused, not run
+    r = api.client.post("/api/v1/chart/data", json=_query(
+        kpm, ["kode_kec"], ["count"], where="kode_kec in (select kode_kec from marts.mart_kpm)"))
+    assert r.status_code >= 400, r.text[:300]
+    # explore and the samples of a dataset: refused, or only the own kecamatan
+    r = api.client.get("/api/v1/explore/", params={"datasource_id": _dataset_id(admin, "mart_kpm"),
+                                                     "datasource_type": "table"})
+    assert r.status_code in (403, 404) or "mart_kpm" not in r.text
+    # the samples endpoint (a browser-session route): it works for the admin, it is refused to the kecamatan user
+    samples = {"params": {"datasource_id": kpm, "datasource_type": "table"}, "json": {}}
+    assert _browser_session(site, ADMIN).post("/datasource/samples", **samples).status_code == 200
+    assert _browser_session(site, _kec_user(own)).post("/datasource/samples", **samples).status_code == 403
+    # CSV of the data, SQL Lab, the clear datasets: refused
+    r = api.client.post("/api/v1/chart/data", json=_query(kpm, ["kode_kec", "nama_tersamar"], result_format="csv"))
+    assert r.status_code == 403, r.status_code
+    r = api.client.post("/api/v1/sqllab/execute/", json={
+        "database_id": admin.call("GET", "/api/v1/database/")["result"][0]["id"],
+        "sql": "select nama, nik from marts.mart_kpm", "runAsync": False, "schema": "marts"})
+    assert r.status_code in (401, 403), r.status_code
+    r = api.client.post("/api/v1/chart/data", json=_query(_dataset_id(admin, "mart_kpm"), ["nama", "nik"]))
+    assert r.status_code == 403, r.status_code
+    # and it cannot edit a dataset's SQL to lift the row filter
+    r = api.client.put(f"/api/v1/dataset/{kpm}", json={"sql": "select * from marts.mart_kpm"})
+    assert r.status_code in (401, 403, 404), r.status_code
+
+
+def _browser_session(site, user) -> httpx.Client:
+    """Logged in through the login form, as a browser is (session cookie and CSRF token)."""
+    url = site["settings"].superset_url
+    client = httpx.Client(base_url=url, follow_redirects=True, headers={"Referer": url}, timeout=60)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login/").text).group(1)
+    client.post("/login/", data={"username": user[0], "password": user[1], "csrf_token": token})
+    client.headers["X-CSRFToken"] = client.get("/api/v1/security/csrf_token/").json()["result"]
+    return client
+
+
+def _dashboard_id(api, slug: str) -> int:
+    return api.call("GET", f"/api/v1/dashboard/{slug}")["result"]["id"]
+
+
+def test_a_role_without_a_kecamatan_rule_sees_nothing(site):
+    """Default deny: a user holding only Gamma (dataset access given by hand) gets no rows."""
+    admin = _api(site, ADMIN)
+    roles = {r["name"]: r["id"] for r in admin.all("/api/v1/security/roles/")}
+    kpm = _dataset_id(admin, "kpm_tersamar")
+    perms = admin.all("/api/v1/security/permissions-resources/")
+    access = next(p["id"] for p in perms if p["permission"]["name"] == "datasource_access"
+                  and p["view_menu"]["name"].endswith(f"[kpm_tersamar](id:{kpm})"))
+    gamma = {p["id"] for p in admin.call("GET", f"/api/v1/security/roles/{roles['Gamma']}/permissions/")["result"]}
+    role = admin.call("POST", "/api/v1/security/roles/", json={"name": "Tanpa Aturan"})["id"]
+    admin.call("POST", f"/api/v1/security/roles/{role}/permissions",
+               json={"permission_view_menu_ids": sorted(gamma | {access})})
+    admin.call("POST", "/api/v1/security/users/", json={
+        "first_name": "Tanpa", "last_name": "Aturan", "username": "tanpa_aturan", "email": "tanpa@uji.invalid",
+        "active": True, "password": "uji-tanpa", "roles": [role]})
+    api = _api(site, ("tanpa_aturan", "uji-tanpa"))
+    r = api.client.post("/api/v1/chart/data", json=_query(kpm, ["kode_kec"], ["count"]))
+    assert r.status_code == 200 and r.json()["result"][0]["data"] == []
+
+
+# --- village embeds --------------------------------------------------------------------------------------------
+
+def _embed(site) -> str:
+    return site["sync"]["embeds"]["embed-desa"]
+
+
+def _guest_token(site, desa: str, origin: str = SITE) -> httpx.Response:
+    return httpx.get(f"{site['settings'].superset_url}/bansos360/token-tamu",
+                     params={"embed": _embed(site), "desa": desa}, headers={"Origin": origin})
+
+
+def _desa(site) -> list[str]:
+    with psycopg2.connect(site["settings"].database_url) as conn, conn.cursor() as cur:
+        cur.execute("select kode_desa from marts.publik_kpm_desa where kode_desa is not null "
+                    "group by 1 order by sum(baris_kpm) desc limit 2")
+        return [r[0] for r in cur.fetchall()]
+
+
+def _guest_rows(site, token: str, desa_filter: str | None = None) -> httpx.Response:
+    admin = _api(site, ADMIN)
+    dataset = _dataset_id(admin, "publik_kpm_desa")
+    chart = _charts(admin)["e_kpm"]
+    filters = [{"col": "kode_desa", "op": "==", "val": desa_filter}] if desa_filter else []
+    body = {**_query(dataset, ["kode_desa", "program"], [{"expressionType": "SQL", "sqlExpression": "SUM(baris_kpm)",
+                                                           "label": "n"}], filters),
+            "form_data": {"slice_id": chart["id"], "dashboardId": _dashboard_id(admin, "embed-desa")}}
+    return httpx.post(f"{site['settings'].superset_url}/api/v1/chart/data", json=body,
+                      headers={"X-GuestToken": token, "Referer": SITE})
+
+
+def test_a_guest_token_shows_one_desa_only(site):
+    desa, other = _desa(site)
+    r = _guest_token(site, desa)
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == SITE
+    token = r.json()["token"]
+    rows = _guest_rows(site, token)
+    assert rows.status_code == 200, rows.text[:300]
+    data = rows.json()["result"][0]["data"]
+    assert data and {x["kode_desa"] for x in data} == {desa}
+    # the same token asked for another desa gets nothing of it
+    rows = _guest_rows(site, token, other)
+    assert rows.status_code == 200 and rows.json()["result"][0]["data"] == []
+    # the token opens only the aggregate dataset, not the masked KPM rows
+    admin = _api(site, ADMIN)
+    r = httpx.post(f"{site['settings'].superset_url}/api/v1/chart/data",
+                   json=_query(_dataset_id(admin, "kpm_tersamar"), ["nama_tersamar"]),
+                   headers={"X-GuestToken": token})
+    assert r.status_code in (401, 403), r.status_code
+
+
+def test_guest_tokens_refused_for_other_sites_bad_desa_expired_or_forged(site):
+    desa, _ = _desa(site)
+    assert _guest_token(site, desa, origin="https://bukan-desa.example").status_code == 403
+    assert _guest_token(site, desa, origin="").status_code == 403
+    assert _guest_token(site, "35.03.01.2001' or '1'='1").status_code == 400
+    secret = json.loads((site["settings"].home / "superset" / "kunci.json").read_text())["guest_token_secret"]
+    now = int(time.time())
+    claims = {"user": {"username": "tamu"}, "resources": [{"type": "dashboard", "id": _embed(site)}],
+              "rls_rules": [], "iat": now - 600, "exp": now - 300, "aud": None, "type": "guest"}
+    expired = jwt.encode({k: v for k, v in claims.items() if k != "aud"}, secret, algorithm="HS256")
+    forged = jwt.encode({**{k: v for k, v in claims.items() if k != "aud"}, "exp": now + 300}, "kunci-palsu-" + "x" * 32,
+                        algorithm="HS256")
+    for token in (expired, forged):
+        r = _guest_rows(site, token)
+        assert r.status_code in (401, 403), (r.status_code, r.text[:200])
+
+
+def test_the_csp_lets_only_the_listed_sites_frame_superset(site):
+    r = httpx.get(f"{site['settings'].superset_url}/login/")
+    csp = r.headers["content-security-policy"]
+    ancestors = next(p for p in csp.split(";") if p.strip().startswith("frame-ancestors")).split()[1:]
+    assert ancestors == ["'self'", SITE]
+    assert "x-frame-options" not in r.headers
+
+
+def test_blank_tiles_are_served_locally(site):
+    r = httpx.get(f"{site['settings'].superset_url}/bansos360/ubin/10/800/500.png")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png" and r.content[:4] == b"\x89PNG"
+

@@ -20,8 +20,13 @@ select
     kelompok_desil,
     jenis_kelamin,
     kelompok_umur,
-    -- numbers
+    -- numbers and codes
+    nomor_nik,
     desil,
+    jenis_cacat,
+    penyakit_kronis,
+    ijazah_tertinggi,
+    lapangan_usaha,
     -- flags
     is_nik_valid,
     is_di_dtks,

@@ -2,7 +2,8 @@
 -- published beneficiary list after blank rows and exact duplicates (same programme, same raw NIK, same
 -- normalised name, across every published list of the programme) are dropped.
 -- Key: (submission_id, source_row). Located by the list's own place names; kode_kec/kode_desa NULL where they
--- did not match (status_lokasi says which). By-name-by-address: never in a public view.
+-- did not match (status_lokasi says which). nomor_nik numbers the valid NIKs of this build. By-name-by-address:
+-- never in a public view.
 with
 
 daftar as (
@@ -74,6 +75,12 @@ final as (
         coalesce(dtks.jenis_kelamin, 'Kosong') as jenis_kelamin,
         util.kelompok_umur(dtks.umur) as kelompok_umur,
         -- numbers and codes
+        -- a number per valid NIK (ordered by its hash, so it says nothing of the NIK): masked views count
+        -- distinct persons with it
+        case
+            when kpm.is_nik_valid
+                then dense_rank() over (partition by kpm.is_nik_valid order by md5(kpm.nik))
+        end as nomor_nik,
         dtks.desil,
         dtks.jenis_cacat,
         dtks.penyakit_kronis,

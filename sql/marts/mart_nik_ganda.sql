@@ -1,7 +1,8 @@
 -- NIK ganda for dashboard 2: a valid NIK that appears, across all beneficiary lists and the latest DTKS
 -- period, with two or more different normalised names. One row per NIK ganda and place where it has a KPM
 -- row (kode_kec NULL for rows whose place did not match). Key: (nik, kode_kec). Kabupaten count: distinct
--- nik; a kecamatan's: distinct nik of its rows. By-name-by-address.
+-- nik; a kecamatan's: distinct nik of its rows. nomor_nik is mart_kpm's number of the NIK (for masked
+-- counts). By-name-by-address.
 with
 
 kpm as (
@@ -35,6 +36,7 @@ ganda as (
 final as (
     select distinct
         ganda.nik,
+        kpm.nomor_nik,
         kpm.kode_kec,
         kpm.kode_desa,
         ganda.daftar_nama,

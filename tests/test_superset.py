@@ -25,20 +25,24 @@ from tests.helpers import new_database
 pytestmark = pytest.mark.superset
 
 KEC = superset_sync.kecamatan()
-SITE = "http://127.0.0.1:8091"  # the example village site of the allow-list
+REPO = Path(__file__).resolve().parents[1]
+SCREENSHOTS = Path(os.environ.get("BANSOS360_SCREENSHOTS") or REPO / "artifacts" / "screenshots")
 ADMIN = ("kominfo", "uji-kominfo")
 ANALIS = ("analis", "uji-analis")
 PEMBACA = ("pembaca", "uji-pembaca")
-
-
-def _kec_user(kode: str) -> tuple[str, str]:
-    return f"kec{kode[-2:]}", f"uji-kec-{kode[-2:]}"
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _kec_user(kode: str) -> tuple[str, str]:
+    return f"kec{kode[-2:]}", f"uji-kec-{kode[-2:]}"
+
+
+SITE = f"http://127.0.0.1:{_free_port()}"  # the example village site (ops/desa), on the allow-list
 
 
 def _users_file(path: Path) -> Path:
@@ -67,7 +71,8 @@ def site(loaded, pg_home, tmp_path_factory):
     meta = new_database(pg_home, "superset_meta")
     old = os.environ.get("SUPERSET_METADATA_URL")
     os.environ["SUPERSET_METADATA_URL"] = meta.replace("postgresql://", "postgresql+psycopg2://")
-    s = dataclasses.replace(loaded, home=home, superset_url=f"http://127.0.0.1:{_free_port()}", embed_sites=(SITE,))
+    url = f"http://127.0.0.1:{_free_port()}"
+    s = dataclasses.replace(loaded, home=home, superset_url=url, superset_public_url=url, embed_sites=(SITE,))
     users = _users_file(home / "pengguna.json")
     try:
         assert superset_runtime.setup(s, users)["admin"] == [ADMIN[0]]
@@ -146,6 +151,39 @@ def test_sync_imports_every_asset_and_twice_changes_nothing(site, tmp_path):
     assert sorted(written) == sorted(files)
     changed = [n for n in written if (out / n).read_text() != (superset_sync.ASSETS / n).read_text()]
     assert changed == []
+
+
+def test_a_chart_whose_file_is_removed_is_removed_by_the_next_sync(site, tmp_path):
+    import shutil
+
+    import yaml
+
+    assets = tmp_path / "aset"
+    shutil.copytree(superset_sync.ASSETS, assets)
+    gone = yaml.safe_load((assets / "charts" / "e_disabilitas.yaml").read_text())["uuid"]
+    (assets / "charts" / "e_disabilitas.yaml").unlink()
+    board_file = assets / "dashboards" / "embed-desa.yaml"
+    board = yaml.safe_load(board_file.read_text())
+    key = next(k for k, v in board["position"].items() if isinstance(v, dict) and v.get("meta", {}).get("uuid") == gone)
+    for item in board["position"].values():
+        if isinstance(item, dict) and key in item.get("children", []):
+            item["children"].remove(key)
+    del board["position"][key]
+    board_file.write_text(superset_sync.dump(board))
+    api = _api(site, ADMIN)
+    mine = api.call("POST", "/api/v1/chart/", json={  # a chart someone made in the UI: never touched by sync
+        "slice_name": "Buatan pengguna", "viz_type": "big_number_total", "params": "{}",
+        "datasource_id": _dataset_id(api, "kpm_tersamar"), "datasource_type": "table"})["id"]
+    try:
+        done = superset_sync.sync(site["settings"], site["users"], assets)
+        assert done["removed"] == [f"chart:{gone}"]
+        uuids = {c["uuid"] for c in api.all("/api/v1/chart/")}
+        assert gone not in uuids
+        assert api.client.get(f"/api/v1/chart/{mine}").status_code == 200
+    finally:
+        superset_sync.sync(site["settings"], site["users"])
+        api.call("DELETE", f"/api/v1/chart/{mine}")
+    assert gone in {c["uuid"] for c in api.all("/api/v1/chart/")}
 
 
 def test_every_chart_answers_for_the_admin_and_an_analyst(site):
@@ -295,7 +333,7 @@ def _guest_token(site, desa: str, origin: str = SITE) -> httpx.Response:
 def _desa(site) -> list[str]:
     with psycopg2.connect(site["settings"].database_url) as conn, conn.cursor() as cur:
         cur.execute("select kode_desa from marts.publik_kpm_desa where kode_desa is not null "
-                    "group by 1 order by sum(baris_kpm) desc limit 2")
+                    "group by 1 order by sum(baris_kpm) desc nulls last limit 2")
         return [r[0] for r in cur.fetchall()]
 
 
@@ -341,8 +379,8 @@ def test_guest_tokens_refused_for_other_sites_bad_desa_expired_or_forged(site):
     claims = {"user": {"username": "tamu"}, "resources": [{"type": "dashboard", "id": _embed(site)}],
               "rls_rules": [], "iat": now - 600, "exp": now - 300, "aud": None, "type": "guest"}
     expired = jwt.encode({k: v for k, v in claims.items() if k != "aud"}, secret, algorithm="HS256")
-    forged = jwt.encode({**{k: v for k, v in claims.items() if k != "aud"}, "exp": now + 300}, "kunci-palsu-" + "x" * 32,
-                        algorithm="HS256")
+    forged = jwt.encode({**{k: v for k, v in claims.items() if k != "aud"}, "exp": now + 300},
+                        "kunci-palsu-" + "x" * 32, algorithm="HS256")
     for token in (expired, forged):
         r = _guest_rows(site, token)
         assert r.status_code in (401, 403), (r.status_code, r.text[:200])
@@ -360,3 +398,97 @@ def test_blank_tiles_are_served_locally(site):
     r = httpx.get(f"{site['settings'].superset_url}/bansos360/ubin/10/800/500.png")
     assert r.status_code == 200 and r.headers["content-type"] == "image/png" and r.content[:4] == b"\x89PNG"
 
+
+
+# --- in a real browser -----------------------------------------------------------------------------------------
+
+def _charts_per_dashboard() -> dict[str, int]:
+    return {f["slug"]: sum(1 for item in f["position"].values()
+                           if isinstance(item, dict) and item.get("type") == "CHART")
+            for n, f in superset_sync.asset_files().items() if n.startswith("dashboards/")}
+
+
+def _wait_for_charts(page, expected: int, frame=None) -> None:
+    """Every chart of the dashboard rendered (holder present, no spinner left), or fail after 90 s."""
+    where = frame or page
+    deadline = time.monotonic() + 90
+    while True:
+        holders = where.locator(".dashboard-component-chart-holder").count()
+        loading = where.locator(".dashboard-component-chart-holder .loading").count()
+        if holders >= expected and loading == 0:
+            return
+        assert time.monotonic() < deadline, f"{holders}/{expected} charts, {loading} still loading"
+        page.wait_for_timeout(500)
+
+
+@pytest.mark.parametrize("who", ["analis", "kecamatan"])
+def test_a_dinsos_and_a_kecamatan_user_open_every_dashboard_in_chromium(site, who):
+    from playwright.sync_api import sync_playwright
+
+    user = ANALIS if who == "analis" else _kec_user("35.03.05")
+    url = site["settings"].superset_url
+    slugs = sorted(d["slug"] for d in _api(site, user).call(
+        "GET", "/api/v1/dashboard/", params={"q": "(page_size:100)"})["result"])
+    spec = superset_sync.access_spec()
+    role = spec["roles"]["Dinsos Analis"] if who == "analis" else spec["kecamatan_role"]
+    assert slugs == sorted(role["dashboards"])
+    expected = _charts_per_dashboard()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 4000})
+        page.goto(f"{url}/login/")
+        page.fill("#username", user[0])
+        page.fill("#password", user[1])
+        page.keyboard.press("Enter")
+        page.wait_for_url(lambda u: "/login" not in u, timeout=60000)
+        for slug in ["menu"] + [s for s in slugs if s != "menu"]:
+            page.goto(f"{url}/superset/dashboard/{slug}/")
+            page.wait_for_selector(".dashboard-header, [data-test=dashboard-header-container]", timeout=60000)
+            _wait_for_charts(page, expected[slug])
+            errors = page.locator(".dashboard-component-chart-holder .ant-alert-error").count()
+            page.screenshot(path=str(SCREENSHOTS / f"superset-{who}-{slug}.png"), full_page=True)
+            assert errors == 0, f"{slug}: {errors} charts show an error"
+        # the menu links every dashboard of the report
+        page.goto(f"{url}/superset/dashboard/menu/")
+        page.wait_for_selector("a[href*='/superset/dashboard/overview-kpm/']", timeout=60000)
+        links = {a.get_attribute("href") for a in page.locator(".dashboard-markdown a").all()}
+        assert sum("/superset/dashboard/" in (h or "") for h in links) >= 12
+        browser.close()
+
+
+def test_the_example_village_page_embeds_its_desa_in_chromium(site):
+    """ops/desa/index.html served from the allow-listed origin: the embedded dashboard shows that desa only."""
+    import functools
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    desa, _ = _desa(site)
+    with psycopg2.connect(site["settings"].database_url) as conn, conn.cursor() as cur:
+        cur.execute("select program, baris_kpm from marts.publik_kpm_desa where kode_desa = %s", (desa,))
+        expected = {p: n for p, n in cur.fetchall()}
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(REPO / "ops" / "desa"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", int(SITE.rsplit(":", 1)[1])), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1200, "height": 1400})
+            page.goto(f"{SITE}/index.html?superset={site['settings'].superset_url}&embed={_embed(site)}&desa={desa}")
+            page.wait_for_selector("#dasbor iframe", timeout=60000)
+            frame = page.frame_locator("#dasbor iframe")
+            _wait_for_charts(page, _charts_per_dashboard()["embed-desa"], frame)
+            assert frame.locator(".ant-alert-error").count() == 0
+            kpm = frame.locator(".dashboard-component-chart-holder").first
+            kpm.locator("td").first.wait_for(timeout=30000)
+            cells = [c.strip() for c in kpm.locator("td").all_inner_texts()]
+            page.screenshot(path=str(SCREENSHOTS / "superset-desa-sematan.png"), full_page=True)
+            browser.close()
+    finally:
+        server.shutdown()
+    shown = {cells[i]: cells[i + 1] for i in range(0, len(cells) - 2, 3)}
+    assert set(shown) == set(expected)
+    for program, n in expected.items():
+        assert shown[program] == ("N/A" if n is None else f"{n:,}"), (program, shown[program], n)

@@ -26,7 +26,8 @@ DATA_CACHE_CONFIG = {"CACHE_TYPE": "NullCache"}
 # The server may sit on an intranet: no external map tiles or services. The deck.gl maps draw the
 # GeoJSON boundaries on a blank tile that Superset itself serves (bansos360_embed.py).
 MAPBOX_API_KEY = ""
-DECKGL_BASE_MAP = [["tile:///bansos360/ubin/{z}/{x}/{y}.png", "Polos (tanpa peta dasar)"]]
+PUBLIC_URL = os.environ.get("BANSOS360_SUPERSET_PUBLIC_URL", "http://127.0.0.1:8088").rstrip("/")
+DECKGL_BASE_MAP = [[f"tile://{PUBLIC_URL}/bansos360/ubin/{{z}}/{{x}}/{{y}}.png", "Polos (tanpa peta dasar)"]]
 
 # Row-level security and embedding. Guest tokens are short-lived; the secret is generated per installation.
 GUEST_ROLE_NAME = "Tamu Desa"

@@ -37,6 +37,7 @@ class Settings:
     pg_bin: Path | None = None
     airflow_url: str = "http://127.0.0.1:8080"
     superset_url: str = "http://127.0.0.1:8088"
+    superset_public_url: str = "http://127.0.0.1:8088"
     mart_workers: int = 2
     embed_sites: tuple[str, ...] = ()
 
@@ -64,6 +65,8 @@ def load() -> Settings:
         pg_bin=Path(os.environ["BANSOS360_PG_BIN"]) if os.environ.get("BANSOS360_PG_BIN") else None,
         airflow_url=(os.environ.get("BANSOS360_AIRFLOW_URL") or "http://127.0.0.1:8080").rstrip("/"),
         superset_url=(os.environ.get("BANSOS360_SUPERSET_URL") or "http://127.0.0.1:8088").rstrip("/"),
+        superset_public_url=(os.environ.get("BANSOS360_SUPERSET_PUBLIC_URL") or os.environ.get("BANSOS360_SUPERSET_URL")
+                             or "http://127.0.0.1:8088").rstrip("/"),
         mart_workers=max(1, int(_float("BANSOS360_MART_WORKERS", 2))),
         embed_sites=tuple(s.strip().rstrip("/") for s in os.environ.get("BANSOS360_EMBED_SITES", "").split(",")
                           if s.strip()),

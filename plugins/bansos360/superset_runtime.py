@@ -55,6 +55,7 @@ def environment(settings) -> dict[str, str]:
             "SUPERSET_GUEST_TOKEN_SECRET": (os.environ.get("SUPERSET_GUEST_TOKEN_SECRET")
                                             or secret(settings, "guest_token_secret")),
             "BANSOS360_EMBED_SITES": ",".join(settings.embed_sites),
+            "BANSOS360_SUPERSET_PUBLIC_URL": settings.superset_public_url,
             "SUPERSET_HOME": str(home(settings)), "FLASK_APP": "superset"}
 
 

@@ -45,6 +45,14 @@ log = logging.getLogger(__name__)
 ASSETS = config.REPO_ROOT / "superset_assets"
 DATABASE_FILE = "databases/gudang_bansos360.yaml"
 ADMIN = "Admin"
+# the maps' blank base tiles are served by Superset itself (ops/superset/bansos360_embed.py); the files name them
+# at this canonical address, which sync replaces by the installation's public Superset URL (and export back)
+TILES = "tile://http://127.0.0.1:8088/bansos360/ubin/"
+
+
+def tiles(settings) -> str:
+    """The maps' tile URL prefix for this installation."""
+    return f"tile://{settings.superset_public_url}/bansos360/ubin/"
 # keys Superset's export adds that say nothing about the asset (ids of this installation, timestamps)
 NOISE = {"remote_id", "import_time", "changed_on", "created_on"}
 
@@ -172,7 +180,7 @@ def asset_files(assets: Path = ASSETS) -> dict[str, dict]:
             for p in sorted((assets / sub).rglob("*.yaml"))}
 
 
-def bundle(files: dict[str, dict], uri: str) -> bytes:
+def bundle(files: dict[str, dict], uri: str, tile_prefix: str = TILES) -> bytes:
     """The import ZIP (``bansos360/metadata.yaml`` and the assets), with this installation's database URI."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -181,7 +189,7 @@ def bundle(files: dict[str, dict], uri: str) -> bytes:
         for name, data in files.items():
             if name == DATABASE_FILE:
                 data = {**data, "sqlalchemy_uri": uri}
-            z.writestr(f"bansos360/{name}", dump(data))
+            z.writestr(f"bansos360/{name}", dump(data).replace(TILES, tile_prefix))
     return buf.getvalue()
 
 
@@ -212,8 +220,10 @@ def sync(settings, users_file: Path | None = None, assets: Path = ASSETS) -> dic
     api = Api.login(settings.superset_url, *admin_login(settings, users_file))
     files = asset_files(assets)
     api.call("POST", "/api/v1/assets/import/",
-             files={"bundle": ("bansos360.zip", bundle(files, database_uri(settings, role)), "application/zip")},
+             files={"bundle": ("bansos360.zip", bundle(files, database_uri(settings, role), tiles(settings)),
+                                    "application/zip")},
              data={"passwords": json.dumps({DATABASE_FILE: password}), "overwrite": "true"})
+    removed = _prune(api, settings, files)
     spec = access_spec(assets)
     datasets = {d["table_name"]: d for d in api.all("/api/v1/dataset/")
                 if d["uuid"] in {f["uuid"] for n, f in files.items() if n.startswith("datasets/")}}
@@ -225,7 +235,27 @@ def sync(settings, users_file: Path | None = None, assets: Path = ASSETS) -> dic
     embeds = _sync_embeds(api, spec, settings)
     users = _sync_users(api, users_file, roles)
     return {"assets": len(files), "datasets": len(datasets), "roles": sorted(roles), "rls": rules,
-            "embeds": embeds, "users": users}
+            "embeds": embeds, "users": users, "removed": removed}
+
+
+def _prune(api: Api, settings, files: dict[str, dict]) -> list[str]:
+    """Delete from Superset the assets an earlier sync imported whose files are gone (never anything else).
+
+    The UUIDs each sync imported are kept in ``$BANSOS360_HOME/superset/aset_tersinkron.json``; charts and
+    dashboards people made in the UI are not in it and are left alone.
+    """
+    record = superset_runtime.home(settings) / "aset_tersinkron.json"
+    before = set(json.loads(record.read_text())) if record.exists() else set()
+    now = {f["uuid"] for f in files.values()}
+    removed = []
+    for kind in ("dashboard", "chart", "dataset"):  # dependents first
+        for item in api.all(f"/api/v1/{kind}/"):
+            if item.get("uuid") in before - now:
+                api.call("DELETE", f"/api/v1/{kind}/{item['id']}")
+                removed.append(f"{kind}:{item['uuid']}")
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps(sorted(now)))
+    return removed
 
 
 def _datasets_of_dashboards(files: dict[str, dict]) -> dict[str, set[str]]:
@@ -372,7 +402,7 @@ def export(settings, users_file: Path | None = None, assets: Path = ASSETS) -> l
             parts = member.split("/", 1)
             if len(parts) < 2 or not parts[1].endswith(".yaml") or parts[1] == "metadata.yaml":
                 continue
-            data = clean(yaml.safe_load(z.read(member)))
+            data = clean(yaml.safe_load(z.read(member).decode().replace(tiles(settings), TILES)))
             if data.get("uuid") is None:
                 continue
             name = existing.get(data["uuid"]) or _new_name(parts[1], data)

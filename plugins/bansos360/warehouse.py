@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import logging
 from dataclasses import dataclass, field
 from functools import cache
@@ -111,6 +112,7 @@ def _init_history(cur, m: Model, exists: bool) -> None:
 
 
 def _load_registries(cur) -> None:
+    _load_boundaries(cur)
     for table, file in (("program", "program.csv"), ("ref_desa_alias", "desa_alias.csv")):
         text = resources.files("bansos360").joinpath("data", file).read_text()
         header = next(csv.reader(io.StringIO(text)))
@@ -121,6 +123,28 @@ def _load_registries(cur) -> None:
             ).as_string(cur.connection),
             io.StringIO(text),
         )
+
+
+BOUNDARIES = (("kecamatan", "trenggalek_kecamatan.geojson", "kode_kec", "nama_kec"),
+              ("desa", "trenggalek_desa.geojson", "kode_desa", "nama_desa"))
+
+
+def _load_boundaries(cur) -> None:
+    """The shipped kecamatan and desa boundaries into ``warehouse.batas_wilayah`` (one row per polygon part)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for level, file, code, name in BOUNDARIES:
+        geojson = json.loads(resources.files("bansos360").joinpath("data", file).read_text())
+        for feature in geojson["features"]:
+            p, geometry = feature["properties"], feature["geometry"]
+            parts = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+            for i, polygon in enumerate(parts, 1):
+                ring = [[round(x, 5), round(y, 5)] for x, y, *_ in polygon[0]]
+                writer.writerow([level, p[code], i, p["kode_kec"], p[name], json.dumps(ring, separators=(",", ":"))])
+    cur.execute("delete from warehouse.batas_wilayah")
+    out.seek(0)
+    cur.copy_expert("copy warehouse.batas_wilayah (tingkat, kode, bagian, kode_kec, nama, batas) from stdin "
+                    "with (format csv)", out)
 
 
 @dataclass

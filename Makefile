@@ -10,8 +10,11 @@ BENCH_SCALE ?= 1.0
 BENCH_ARGS ?=
 export BANSOS360_HOME ?= $(CURDIR)/.bansos360
 export BANSOS360_AIRFLOW_URL ?= http://127.0.0.1:8080
+export BANSOS360_SUPERSET_URL ?= http://127.0.0.1:8088
+# the example village page (`bansos360 superset desa`) is served here and may embed the village dashboard
+export BANSOS360_EMBED_SITES ?= http://127.0.0.1:8091
 
-.PHONY: help setup demo demo-stop test lint bench bench-airflow lock clean
+.PHONY: help setup demo demo-stop test lint bench bench-airflow bench-superset lock clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,21 +33,32 @@ $(SUPERSET_VENV)/.installed: requirements/superset.lock $(VENV)/.installed
 	$(BIN)/uv pip install --quiet --python $(SUPERSET_VENV)/bin/python -r requirements/superset.lock
 	touch $@
 
-demo: setup ## set up, write a synthetic lake, start Airflow on the embedded default and process the lake through the SOP pages and DAGs
+demo: setup ## set up, write a synthetic lake, process it through the SOP pages and Airflow, and open the dashboards in Superset
 	$(BIN)/bansos360 synth $(DEMO_DIR) --seed 360 --scale $(DEMO_SCALE)
 	$(BIN)/bansos360 airflow setup --users ops/demo/pengguna.json
 	$(BIN)/bansos360 airflow start
 	$(BIN)/bansos360 airflow lake $(DEMO_DIR) --users ops/demo/pengguna.json
 	$(BIN)/bansos360 status
+	$(BIN)/bansos360 superset setup --users ops/demo/pengguna.json
+	$(BIN)/bansos360 superset start
+	$(BIN)/bansos360 superset sync --users ops/demo/pengguna.json
 	@echo ""
-	@echo "Selesai / done. Airflow: $(BANSOS360_AIRFLOW_URL)/   halaman SOP / SOP pages: $(BANSOS360_AIRFLOW_URL)/sop/"
-	@echo "  login demo: kominfo / demo-kominfo-360 (Admin, Airflow UI)"
-	@echo "              kabid / demo-kabid-360 (Pemilik Produk: persetujuan)"
-	@echo "              operator / demo-operator-360 (Operator Dinsos: unggah)"
+	@echo "Selesai / done."
+	@echo "  Superset (dasbor / dashboards): $(BANSOS360_SUPERSET_URL)/superset/dashboard/menu/"
+	@echo "     analis / demo-analis-360 (Dinsos Analis: semua dasbor, by-name-by-address)"
+	@echo "     pembaca / demo-pembaca-360 (Dinsos Pembaca: nama dan NIK tersamar)"
+	@echo "     kec.trenggalek / demo-kecamatan-360 (Kecamatan Trenggalek: hanya kecamatannya)"
+	@echo "     kominfo / demo-kominfo-360 (Admin)"
+	@echo "  Airflow: $(BANSOS360_AIRFLOW_URL)/   halaman SOP / SOP pages: $(BANSOS360_AIRFLOW_URL)/sop/"
+	@echo "     kominfo / demo-kominfo-360 (Admin, Airflow UI)"
+	@echo "     kabid / demo-kabid-360 (Pemilik Produk: persetujuan)"
+	@echo "     operator / demo-operator-360 (Operator Dinsos: unggah)"
+	@echo "  $(BIN)/bansos360 superset desa                   # contoh halaman situs desa / the example village page"
 	@echo "  $(BIN)/bansos360 figures --kecamatan 35.03.05   # angka dasbor dari mart / dashboard figures"
-	@echo "  make demo-stop                                 # hentikan Airflow dan PostgreSQL / stop Airflow and PostgreSQL"
+	@echo "  make demo-stop                                 # hentikan semuanya / stop Superset, Airflow, PostgreSQL"
 
-demo-stop: ## stop what make demo started (Airflow, then the embedded PostgreSQL)
+demo-stop: ## stop what make demo started (Superset, Airflow, then the embedded PostgreSQL)
+	-$(BIN)/bansos360 superset stop
 	-$(BIN)/bansos360 airflow stop
 	$(BIN)/bansos360 db stop
 
@@ -57,6 +71,9 @@ lint: setup ## ruff and sqlfluff
 
 bench: setup ## the lake-to-marts benchmark (BENCH_SCALE, default 1.0; BENCH_ARGS=--reuse-lake keeps a lake); writes docs/benchmarks.md
 	$(BIN)/python -m bansos360.bench --scale $(BENCH_SCALE) $(BENCH_ARGS) --out docs/benchmarks.md
+
+bench-superset: setup ## every dashboard's charts timed in Superset (as an analyst and a kecamatan user), and its memory
+	$(BIN)/python -m bansos360.bench_superset --scale $(BENCH_SCALE) $(BENCH_ARGS) --out docs/benchmarks.md
 
 bench-airflow: setup ## memory of the Airflow processes while a lake goes through the SOP pages and DAGs
 	$(BIN)/python -m bansos360.bench_airflow --scale $(BENCH_SCALE) $(BENCH_ARGS) --out docs/benchmarks.md

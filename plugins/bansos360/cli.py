@@ -170,6 +170,8 @@ def cmd_superset(args) -> int:
     users = Path(args.users) if args.users else None
     if args.action == "sync":
         _print(superset_sync.sync(settings, users))
+    elif args.action == "desa":
+        superset_sync.serve_village_page(settings, users or superset_sync.DEMO_USERS, args.desa)
     elif args.action == "export":
         _print({"ditulis/written": superset_sync.export(settings, users)})
     elif args.action == "setup":
@@ -239,7 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_airflow)
 
     s = sub.add_parser("superset", help="Superset di mesin ini / Superset on this machine")
-    s.add_argument("action", choices=["setup", "start", "stop", "status", "sync", "export"])
+    s.add_argument("action", choices=["setup", "start", "stop", "status", "sync", "export", "desa"])
+    s.add_argument("--desa", help="with desa: the kode desa the example village page shows (35.03.xx.xxxx)")
     s.add_argument("--users", help="berkas pengguna (JSON) / users file (JSON): setup makes its admins, sync its "
                    "users; sync and export log in as its first admin")
     s.set_defaults(func=cmd_superset)

@@ -387,6 +387,29 @@ def _sync_users(api: Api, users_file: Path | None, roles: dict[str, int]) -> lis
     return done
 
 
+# --- the example village page ---------------------------------------------------------------------------------
+
+VILLAGE_PAGE = config.REPO_ROOT / "ops" / "desa"
+DEMO_USERS = config.REPO_ROOT / "ops" / "demo" / "pengguna.json"
+
+
+def serve_village_page(settings, users_file: Path | None, desa: str | None = None) -> None:
+    """Serve ``ops/desa`` on the first allow-listed site and print its address (until interrupted)."""
+    import functools  # noqa: PLC0415 - only this command serves pages
+    import http.server  # noqa: PLC0415
+
+    if not settings.embed_sites:
+        raise ValueError("BANSOS360_EMBED_SITES is empty: no site may embed")
+    site = urlsplit(settings.embed_sites[0])
+    api = Api.login(settings.superset_url, *admin_login(settings, users_file))
+    embed = api.call("GET", f"/api/v1/dashboard/{next(iter(access_spec()['embeds']))}/embedded")["result"]["uuid"]
+    desa = desa or next(iter(sorted({k for k, _ in kecamatan()})))[:8] + ".2001"
+    print(f"{settings.embed_sites[0]}/index.html?superset={settings.superset_public_url}&embed={embed}&desa={desa}",
+          flush=True)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(VILLAGE_PAGE))
+    http.server.ThreadingHTTPServer((site.hostname, site.port or 80), handler).serve_forever()
+
+
 # --- export ------------------------------------------------------------------------------------------------------
 
 def export(settings, users_file: Path | None = None, assets: Path = ASSETS) -> list[str]:

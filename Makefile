@@ -65,9 +65,10 @@ demo-stop: ## stop what make demo started (Superset, Airflow, then the embedded 
 test: setup ## run every test (real PostgreSQL, a real Airflow and browser, the Superset metadata upgrade)
 	$(BIN)/pytest
 
-lint: setup ## ruff and sqlfluff
+lint: setup ## ruff, sqlfluff and yamllint
 	$(BIN)/ruff check .
 	$(BIN)/sqlfluff lint sql expectations --processes 2
+	$(BIN)/yamllint --strict -c .yamllint.yml superset_assets sql expectations
 
 bench: setup ## the lake-to-marts benchmark (BENCH_SCALE, default 1.0; BENCH_ARGS=--reuse-lake keeps a lake); writes docs/benchmarks.md
 	$(BIN)/python -m bansos360.bench --scale $(BENCH_SCALE) $(BENCH_ARGS) --out docs/benchmarks.md

@@ -19,7 +19,7 @@ import psycopg2
 import yaml
 from psycopg2 import sql
 
-from bansos360 import db, gate, superset_sync
+from bansos360 import db, gate
 from bansos360.audit import Finding
 
 log = logging.getLogger(__name__)
@@ -71,10 +71,9 @@ def build(conn, settings) -> dict[str, float]:
         for (aside,) in cur.fetchall():  # marts set aside by an earlier swap while readers held them
             cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(aside)))
         cur.execute(sql.SQL("create schema {}").format(sql.Identifier(NEXT)))
-        reader = superset_sync.reader_role()
-        cur.execute("select 1 from pg_roles where rolname = %s", (reader,))
+        cur.execute("select 1 from pg_roles where rolname = %s", (settings.superset_db_role,))
         if cur.fetchone():  # Superset's read-only role keeps reading the marts once they are swapped in
-            superset_sync.grant_marts(cur, NEXT, reader)
+            grant_read(cur, NEXT, settings.superset_db_role)
     conn.commit()
     todo = list(models(settings.sql_dir))
     needs = {m.name: dependencies(m) for m in todo}
@@ -106,6 +105,15 @@ def build(conn, settings) -> dict[str, float]:
         for w in workers:
             w.close()
     return seconds
+
+
+def grant_read(cur, schema: str, role: str) -> None:
+    """Read access for ``role`` (Superset's) to a marts schema: the live one, or a ``marts_next`` being built."""
+    ident = sql.Identifier(role)
+    cur.execute(sql.SQL("grant usage on schema {} to {}").format(sql.Identifier(schema), ident))
+    cur.execute(sql.SQL("grant select on all tables in schema {} to {}").format(sql.Identifier(schema), ident))
+    cur.execute(sql.SQL("alter default privileges in schema {} grant select on tables to {}").format(
+        sql.Identifier(schema), ident))
 
 
 def _prepare(conn, settings) -> None:

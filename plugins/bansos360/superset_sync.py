@@ -38,7 +38,7 @@ import httpx
 import yaml
 from psycopg2 import sql
 
-from bansos360 import config, db, superset_runtime
+from bansos360 import config, db, marts, superset_runtime
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +55,6 @@ def tiles(settings) -> str:
     return f"tile://{settings.superset_public_url}/bansos360/ubin/"
 # keys Superset's export adds that say nothing about the asset (ids of this installation, timestamps)
 NOISE = {"remote_id", "import_time", "changed_on", "created_on"}
-
-
-def reader_role() -> str:
-    """The PostgreSQL role Superset reads the marts as."""
-    return access_spec()["database"]["role"]
 
 
 def access_spec(assets: Path = ASSETS) -> dict:
@@ -93,7 +88,7 @@ def kecamatan_roles(spec: dict) -> dict[str, str]:
 
 def ensure_reader(settings) -> tuple[str, str]:
     """Create or update the read-only role; return its name and password."""
-    role, password = reader_role(), superset_runtime.secret(settings, "pembaca_password")
+    role, password = settings.superset_db_role, superset_runtime.secret(settings, "pembaca_password")
     with db.connect(settings) as conn, conn.cursor() as cur:
         cur.execute("select 1 from pg_roles where rolname = %s", (role,))
         verb = "alter" if cur.fetchone() else "create"
@@ -103,19 +98,10 @@ def ensure_reader(settings) -> tuple[str, str]:
             sql.Identifier(conn.info.dbname), sql.Identifier(role)))
         cur.execute("select 1 from pg_namespace where nspname = 'marts'")
         if cur.fetchone():
-            grant_marts(cur, "marts", role)
+            marts.grant_read(cur, marts.LIVE, role)
         cur.execute(sql.SQL("grant usage on schema util to {}").format(sql.Identifier(role)))
         conn.commit()
     return role, password
-
-
-def grant_marts(cur, schema: str, role: str) -> None:
-    """Read access for ``role`` to a marts schema (the live one, or a ``marts_next`` being built)."""
-    ident = sql.Identifier(role)
-    cur.execute(sql.SQL("grant usage on schema {} to {}").format(sql.Identifier(schema), ident))
-    cur.execute(sql.SQL("grant select on all tables in schema {} to {}").format(sql.Identifier(schema), ident))
-    cur.execute(sql.SQL("alter default privileges in schema {} grant select on tables to {}").format(
-        sql.Identifier(schema), ident))
 
 
 def database_uri(settings, role: str) -> str:
@@ -430,7 +416,7 @@ def export(settings, users_file: Path | None = None, assets: Path = ASSETS) -> l
                 continue
             name = existing.get(data["uuid"]) or _new_name(parts[1], data)
             if name.startswith("databases/"):  # this installation's address is set by sync; never a password
-                data["sqlalchemy_uri"] = f"postgresql+psycopg2://{reader_role()}@localhost:5432/bansos360"
+                data["sqlalchemy_uri"] = "postgresql+psycopg2://bansos360_pembaca@localhost:5432/bansos360"
             path = assets / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(dump(data))

@@ -1,7 +1,7 @@
 """``bansos360 superset sync|export``: the assets of ``superset_assets/`` into Superset and back, over its REST API.
 
 ``sync`` (idempotent; twice = no change):
-1. the read-only PostgreSQL role Superset connects as (``bansos360_pembaca``): LOGIN with a password generated
+1. the read-only PostgreSQL role Superset connects as (``BANSOS360_SUPERSET_DB_ROLE``): LOGIN, a password generated
    once into ``$BANSOS360_HOME/superset/kunci.json``, USAGE on ``marts`` and ``util``, SELECT on the marts (the
    mart build grants the same on every new ``marts_next``);
 2. the assets (database, datasets, charts, dashboards; one YAML per asset keyed by UUID) zipped and imported
@@ -24,7 +24,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import logging
 import os
 import re
 import zipfile
@@ -40,21 +39,19 @@ from psycopg2 import sql
 
 from bansos360 import config, db, marts, superset_runtime
 
-log = logging.getLogger(__name__)
-
 ASSETS = config.REPO_ROOT / "superset_assets"
 DATABASE_FILE = "databases/gudang_bansos360.yaml"
 ADMIN = "Admin"
 # the maps' blank base tiles are served by Superset itself (ops/superset/bansos360_embed.py); the files name them
 # at this canonical address, which sync replaces by the installation's public Superset URL (and export back)
 TILES = "tile://http://127.0.0.1:8088/bansos360/ubin/"
+# keys Superset's export adds that say nothing about the asset (ids of this installation, timestamps)
+NOISE = {"remote_id", "import_time", "changed_on", "created_on"}
 
 
 def tiles(settings) -> str:
     """The maps' tile URL prefix for this installation."""
     return f"tile://{settings.superset_public_url}/bansos360/ubin/"
-# keys Superset's export adds that say nothing about the asset (ids of this installation, timestamps)
-NOISE = {"remote_id", "import_time", "changed_on", "created_on"}
 
 
 def access_spec(assets: Path = ASSETS) -> dict:

@@ -23,6 +23,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import psycopg2
 
 from bansos360 import config, embedded, superset_runtime, superset_sync
@@ -81,7 +82,10 @@ def _open(api, charts: list[tuple[int, str]], pool) -> tuple[float, dict[str, fl
     """Request every chart's data at once; seconds until the last answered, and each chart's seconds."""
     def one(chart):
         t = time.monotonic()
-        r = api.client.get(f"/api/v1/chart/{chart[0]}/data/")
+        try:
+            r = api.client.get(f"/api/v1/chart/{chart[0]}/data/")
+        except httpx.TransportError:  # a kept-alive connection the server closed meanwhile: a browser retries
+            r = api.client.get(f"/api/v1/chart/{chart[0]}/data/")
         if r.status_code != 200:
             raise RuntimeError(f"chart {chart[1]}: {r.status_code} {r.text[:300]}")
         return chart[1], time.monotonic() - t

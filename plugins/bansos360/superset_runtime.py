@@ -123,7 +123,8 @@ def start(settings, timeout: float = 180.0) -> dict:
         log = (home(settings) / "superset.log").open("ab")
         proc = subprocess.Popen(
             [str(VENV / "bin" / "gunicorn"), "--workers", "2", "--worker-class", "gthread", "--threads", "4",
-             "--timeout", "120", "--bind", f"{address.hostname}:{address.port or 8088}", "superset.app:create_app()"],
+             "--timeout", "120", "--keep-alive", "10", "--no-control-socket",
+             "--bind", f"{address.hostname}:{address.port or 8088}", "superset.app:create_app()"],
             env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         _pidfile(settings).write_text(str(proc.pid))
     deadline = time.monotonic() + timeout

@@ -417,10 +417,21 @@ def test_blank_tiles_are_served_locally(site):
 
 # --- in a real browser -----------------------------------------------------------------------------------------
 
-def _charts_per_dashboard() -> dict[str, int]:
-    return {f["slug"]: sum(1 for item in f["position"].values()
-                           if isinstance(item, dict) and item.get("type") == "CHART")
-            for n, f in superset_sync.asset_files().items() if n.startswith("dashboards/")}
+def _views(position: dict) -> list[tuple[str | None, int]]:
+    """What a dashboard shows at once: (tab title, number of charts) per tab, or [(None, charts)] without tabs."""
+    tabs = {k: v["meta"]["text"] for k, v in position.items() if isinstance(v, dict) and v.get("type") == "TAB"}
+    counts: dict[str | None, int] = {}
+    for item in position.values():
+        if isinstance(item, dict) and item.get("type") == "CHART":
+            tab = next((tabs[p] for p in item["parents"] if p in tabs), None)
+            counts[tab] = counts.get(tab, 0) + 1
+    order = list(tabs.values()) or [None]
+    return [(t, counts.get(t, 0)) for t in order]
+
+
+def _charts_per_dashboard() -> dict[str, list[tuple[str | None, int]]]:
+    return {f["slug"]: _views(f["position"]) for n, f in superset_sync.asset_files().items()
+            if n.startswith("dashboards/")}
 
 
 def _wait_for_charts(page, expected: int, frame=None) -> None:
@@ -428,8 +439,8 @@ def _wait_for_charts(page, expected: int, frame=None) -> None:
     where = frame or page
     deadline = time.monotonic() + 90
     while True:
-        holders = where.locator(".dashboard-component-chart-holder").count()
-        loading = where.locator(".dashboard-component-chart-holder .loading").count()
+        holders = where.locator(".dashboard-component-chart-holder:visible").count()
+        loading = where.locator(".dashboard-component-chart-holder:visible .loading").count()
         if holders >= expected and loading == 0:
             return
         assert time.monotonic() < deadline, f"{holders}/{expected} charts, {loading} still loading"
@@ -460,10 +471,14 @@ def test_a_dinsos_and_a_kecamatan_user_open_every_dashboard_in_chromium(site, wh
         for slug in ["menu"] + [s for s in slugs if s != "menu"]:
             page.goto(f"{url}/superset/dashboard/{slug}/")
             page.wait_for_selector(".dashboard-header, [data-test=dashboard-header-container]", timeout=60000)
-            _wait_for_charts(page, expected[slug])
-            errors = page.locator(".dashboard-component-chart-holder .ant-alert-error").count()
-            page.screenshot(path=str(SCREENSHOTS / f"superset-{who}-{slug}.png"), full_page=True)
-            assert errors == 0, f"{slug}: {errors} charts show an error"
+            for n, (tab, charts) in enumerate(expected[slug]):
+                if tab is not None and n > 0:
+                    page.get_by_role("tab", name=tab).click()
+                _wait_for_charts(page, charts)
+                errors = page.locator(".dashboard-component-chart-holder .ant-alert-error").count()
+                page.screenshot(path=str(SCREENSHOTS / f"superset-{who}-{slug}{'-' + str(n + 1) if tab else ''}.png"),
+                                full_page=True)
+                assert errors == 0, f"{slug} {tab or ''}: {errors} charts show an error"
         # the menu links every dashboard of the report
         page.goto(f"{url}/superset/dashboard/menu/")
         page.wait_for_selector("a[href*='/superset/dashboard/overview-kpm/']", timeout=60000)
@@ -494,7 +509,7 @@ def test_the_example_village_page_embeds_its_desa_in_chromium(site):
             page.goto(f"{SITE}/index.html?superset={site['settings'].superset_url}&embed={_embed(site)}&desa={desa}")
             page.wait_for_selector("#dasbor iframe", timeout=60000)
             frame = page.frame_locator("#dasbor iframe")
-            _wait_for_charts(page, _charts_per_dashboard()["embed-desa"], frame)
+            _wait_for_charts(page, _charts_per_dashboard()["embed-desa"][0][1], frame)
             assert frame.locator(".ant-alert-error").count() == 0
             kpm = frame.locator(".dashboard-component-chart-holder").first
             kpm.locator("td").first.wait_for(timeout=30000)

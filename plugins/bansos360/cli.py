@@ -175,7 +175,7 @@ def cmd_superset(args) -> int:
     elif args.action == "export":
         _print({"ditulis/written": superset_sync.export(settings, users)})
     elif args.action == "setup":
-        _print(superset_runtime.setup(settings, Path(args.users) if args.users else None))
+        _print(superset_runtime.setup(settings, users))
     elif args.action == "start":
         _print(superset_runtime.start(settings))
     elif args.action == "stop":

@@ -166,6 +166,8 @@ def build(conn, sql_dir: Path, submission_id: int, source: str, file_names: dict
     sid = sql.Literal(int(submission_id))
     with conn.cursor() as cur:
         cur.execute("set local work_mem = '256MB'")  # the sorts of duplicate and key checks stay in memory
+        # the staging models read this submission's staging rows only (util.submission_in_build())
+        cur.execute("select set_config('bansos360.submission_id', %s, true)", (str(int(submission_id)),))
         for m in models(sql_dir):
             if m.materialized != "history" or not m.builds_for(source):
                 continue

@@ -3,10 +3,13 @@
 with
 
 source as (
+    -- one submission while warehouse.build computes it, every row otherwise
     select * from staging.disabilitas
+    where submission_id = coalesce(util.submission_in_build(), submission_id)
 ),
 
-renamed as (
+-- materialized: each cleaned column is computed once, however often the flags and windows below read it
+renamed as materialized (
     select
         -- ids
         source.submission_id,
@@ -31,9 +34,8 @@ renamed as (
         util.angka(source.umur) as umur_tercatat,
         -- flags
         util.is_nomor_rusak(source.nik, 'nik' = any(string_to_array(source.numeric_cells, ','))) as is_nik_rusak,
-        nullif(btrim(source.tanggal_lahir), '') is not null and util.tanggal(source.tanggal_lahir) is null
-            as is_tgl_lahir_tidak_valid,
         -- dates
+        nullif(btrim(source.tanggal_lahir), '') as tgl_lahir_mentah,
         util.tanggal(source.tanggal_lahir) as tgl_lahir,
         md5(
             -- every delivered column, none of the lineage columns
@@ -48,6 +50,7 @@ renamed as (
 final as (
     select
         renamed.*,
+        renamed.tgl_lahir_mentah is not null and renamed.tgl_lahir is null as is_tgl_lahir_tidak_valid,
         not renamed.is_nik_rusak and util.is_nik_valid(renamed.nik) as is_nik_valid,
         row_number() over (
             partition by renamed.submission_id, renamed.row_hash order by renamed.source_row

@@ -4,7 +4,9 @@
 with
 
 source as (
+    -- one submission while warehouse.build computes it, every row otherwise
     select * from staging.dtks_art
+    where submission_id = coalesce(util.submission_in_build(), submission_id)
 ),
 
 submission as (
@@ -14,7 +16,8 @@ submission as (
     from audit.submission
 ),
 
-renamed as (
+-- materialized: each cleaned column is computed once, however often the flags and windows below read it
+renamed as materialized (
     select
         -- ids
         source.submission_id,
@@ -71,9 +74,8 @@ renamed as (
         util.is_nomor_rusak(source.nik, 'nik' = any(string_to_array(source.numeric_cells, ','))) as is_nik_rusak,
         util.is_nomor_rusak(source.nokk, 'nokk' = any(string_to_array(source.numeric_cells, ',')))
             as is_nokk_rusak,
-        nullif(btrim(source.tgllahir), '') is not null and util.tanggal(source.tgllahir) is null
-            as is_tgl_lahir_tidak_valid,
         -- dates
+        nullif(btrim(source.tgllahir), '') as tgl_lahir_mentah,
         util.tanggal(source.tgllahir) as tgl_lahir,
         md5(
             -- every delivered column, none of the lineage columns
@@ -98,6 +100,7 @@ renamed as (
 final as (
     select
         renamed.*,
+        renamed.tgl_lahir_mentah is not null and renamed.tgl_lahir is null as is_tgl_lahir_tidak_valid,
         not renamed.is_nik_rusak and util.is_nik_valid(renamed.nik) as is_nik_valid,
         not renamed.is_nokk_rusak and util.is_kk_valid(renamed.nokk) as is_nokk_valid,
         row_number() over (

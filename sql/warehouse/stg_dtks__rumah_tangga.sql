@@ -4,7 +4,9 @@
 with
 
 source as (
+    -- one submission while warehouse.build computes it, every row otherwise
     select * from staging.dtks_rt
+    where submission_id = coalesce(util.submission_in_build(), submission_id)
 ),
 
 submission as (
@@ -14,7 +16,8 @@ submission as (
     from audit.submission
 ),
 
-renamed as (
+-- materialized: each cleaned column is computed once, however often the flags and windows below read it
+renamed as materialized (
     select
         -- ids
         source.submission_id,

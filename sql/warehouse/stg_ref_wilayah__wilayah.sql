@@ -3,10 +3,13 @@
 with
 
 source as (
+    -- one submission while warehouse.build computes it, every row otherwise
     select * from staging.ref_wilayah
+    where submission_id = coalesce(util.submission_in_build(), submission_id)
 ),
 
-renamed as (
+-- materialized: each cleaned column is computed once, however often the flags and windows below read it
+renamed as materialized (
     select
         source.submission_id,
         source.source_file_id,

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -202,7 +203,8 @@ def profile_part(ref: PartRef) -> tuple[dict, list[Finding]]:
                 name,
             ))
             return prof, findings
-        prof.update(header_row=header_row, columns=mapping, extra_columns=unknown)
+        header_width = next(len(cells) for row_no, cells in head if row_no == header_row)
+        prof.update(header_row=header_row, columns=mapping, extra_columns=unknown, width=header_width)
         for col in entity.required:
             if col.name not in mapping:
                 findings.append(Finding(
@@ -217,33 +219,36 @@ def profile_part(ref: PartRef) -> tuple[dict, list[Finding]]:
                     f"one of the columns {' or '.join(g.upper() for g in group)} must be present",
                     name, header_row, "/".join(g.upper() for g in group),
                 ))
-        data_rows = blank_rows = 0
         width = max(mapping.values(), default=-1) + 1
         nik_col = next((i for c, i in mapping.items() if c.lower() == "nik"), None)
-        nik = {"diperiksa": 0, "sah": 0}
 
-        def count_nik(cells: list[str], numeric: frozenset) -> None:
-            if nik_col is not None and not readers.is_blank(cells):
-                nik["diperiksa"] += 1
-                value = cells[nik_col] if nik_col < len(cells) else ""
-                nik["sah"] += nik_col not in numeric and rules.is_nik_valid(rules.nomor_bersih(value))
+        def data_rows_read() -> Iterator[tuple[int, list[str], frozenset, bool]]:
+            """Every row below the header; the last flag says whether a short row there is reported."""
+            for row_no, cells in head:
+                if row_no > header_row:
+                    yield row_no, cells, head_numeric.get(row_no, frozenset()), False
+            for row_no, cells, numeric in rows:
+                yield row_no, cells, numeric, True
 
-        for row_no, cells in head:
-            if row_no > header_row:
-                data_rows, blank_rows = _count(cells, data_rows, blank_rows)
-                count_nik(cells, head_numeric.get(row_no, frozenset()))
+        # one loop over every row of the file: it runs for each of the ~345,000 rows of a DTKS ART file
+        data_rows = blank_rows = nik_sah = 0
         short: list[int] = []
         meter = progress.Meter(f"pemeriksaan/check {name}")
-        for row_no, cells, numeric in rows:
-            data_rows, blank_rows = _count(cells, data_rows, blank_rows)
-            count_nik(cells, numeric)
-            meter.update(row_no)
-            if len(cells) < width and not readers.is_blank(cells) and len(short) < 5:
+        for row_no, cells, numeric, report_short in data_rows_read():
+            if readers.is_blank(cells):
+                blank_rows += 1
+                continue
+            data_rows += 1
+            if nik_col is not None:
+                value = cells[nik_col] if nik_col < len(cells) else ""
+                nik_sah += nik_col not in numeric and rules.is_nik_valid(rules.nomor_bersih(value))
+            if report_short and len(cells) < width and len(short) < 5:
                 short.append(row_no)
+            meter.update(row_no)
         meter.done(data_rows)
         prof.update(rows=data_rows, blank_rows=blank_rows)
         if nik_col is not None:
-            prof["nik"] = nik
+            prof["nik"] = {"diperiksa": data_rows, "sah": nik_sah}
         if short:
             findings.append(Finding(
                 "warning", "baris_pendek", "baris dengan sel lebih sedikit dari judul kolom (sel kosong diisi "
@@ -257,12 +262,6 @@ def profile_part(ref: PartRef) -> tuple[dict, list[Finding]]:
     except readers.ReadError as err:
         findings.append(_fmt_error(name, err))
     return prof, findings
-
-
-def _count(cells: list[str], data_rows: int, blank_rows: int) -> tuple[int, int]:
-    if readers.is_blank(cells):
-        return data_rows, blank_rows + 1
-    return data_rows + 1, blank_rows
 
 
 def _find_header(entity: sources.Entity, head: list[tuple[int, list[str]]]

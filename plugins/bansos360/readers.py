@@ -214,4 +214,8 @@ def _iter_xlsx(part: Part) -> Iterator[tuple[int, list[str], frozenset[int]]]:
 
 def is_blank(cells: list[str]) -> bool:
     """A row with no content in any cell."""
-    return not any(c.strip() for c in cells)
+    # a loop, not any() over a generator: it runs for every row, and most rows stop at their first cell
+    for c in cells:  # noqa: SIM110
+        if c and not c.isspace():
+            return False
+    return True

@@ -9,26 +9,23 @@ from __future__ import annotations
 import re
 
 _CLEAN = re.compile(r"[' \t\n\r\f\v.\-]")
-_SIXTEEN = re.compile(r"^[0-9]{16}$")
 
 
 def nomor_bersih(raw: str | None) -> str | None:
     """Strip quotes, spaces, dots and dashes; empty becomes None."""
     if raw is None:
         return None
+    if raw.isascii() and raw.isdigit():
+        return raw  # nothing to strip (most values)
     return _CLEAN.sub("", raw) or None
 
 
-def is_kode_provinsi(two_digits: int) -> bool:
-    """Whether two digits are an Indonesian province code."""
-    return (11 <= two_digits <= 19 or two_digits == 21 or 31 <= two_digits <= 36 or 51 <= two_digits <= 53
-            or 61 <= two_digits <= 65 or 71 <= two_digits <= 76 or 81 <= two_digits <= 82 or 91 <= two_digits <= 96)
+# The whole rule as one pattern: province code, 4 digits, day 01-31 or 41-71, month 01-12, 2 digits, serial not
+# 0000. It runs for every row of a delivery in the raw gate.
+_NIK = re.compile(r"(1[1-9]|21|3[1-6]|5[1-3]|6[1-5]|7[1-6]|8[12]|9[1-6])[0-9]{4}"
+                  r"(0[1-9]|[12][0-9]|3[01]|4[1-9]|[56][0-9]|7[01])(0[1-9]|1[0-2])[0-9]{2}(?!0000)[0-9]{4}")
 
 
 def is_nik_valid(nik: str | None) -> bool:
     """A cleaned NIK is valid: 16 digits, a province code, day 01-31 or 41-71, month 01-12, serial not 0000."""
-    if nik is None or not _SIXTEEN.match(nik):
-        return False
-    day, month = int(nik[6:8]), int(nik[8:10])
-    return (is_kode_provinsi(int(nik[:2])) and (1 <= day <= 31 or 41 <= day <= 71) and 1 <= month <= 12
-            and nik[-4:] != "0000")
+    return nik is not None and _NIK.fullmatch(nik) is not None

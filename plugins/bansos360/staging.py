@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Iterator
 
+import psycopg2
 from psycopg2 import sql
 
 from bansos360 import intake, progress, readers, sources
@@ -39,6 +40,88 @@ class _CopySource(io.TextIOBase):
             if n >= self._batch:
                 break
         return self._buf.getvalue()
+
+
+# How PostgreSQL names the encodings readers.detect_encoding returns.
+ENCODINGS = {"utf-8-sig": "UTF8", "cp1252": "WIN1252"}
+
+
+class _NotPlain(Exception):
+    """The part holds something only the Python reader parses the way the raw gate saw it."""
+
+
+class _PlainBytes(io.RawIOBase):
+    """The bytes of a CSV part after its header lines, for PostgreSQL's own CSV parser; refuses quotes.
+
+    Without a quote character a record is a line and a cell is the text between two delimiters, so PostgreSQL
+    reads the cells Python's csv module read in the raw gate. A quote anywhere stops the COPY.
+    """
+
+    def __init__(self, raw: io.BufferedIOBase, skip_lines: int):
+        self._raw = raw
+        head = b""
+        while head.count(b"\n") < skip_lines:
+            chunk = raw.read(1 << 20)
+            if not chunk:
+                raise _NotPlain("the header lines do not end with a newline")
+            head += chunk
+        cut = 0
+        for _ in range(skip_lines):
+            cut = head.index(b"\n", cut) + 1
+        if b'"' in head[:cut]:
+            raise _NotPlain("a quote character in the header lines")
+        self._pending = head[cut:]
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data, self._pending = (self._pending or self._raw.read(1 << 20)), b""
+        if b'"' in data:
+            raise _NotPlain("a quote character in the data")
+        return data
+
+
+def _copy_plain(cur, part: readers.Part, prof: dict, idx: list[int], table: sql.Composable,
+                columns: sql.Composable, lineage: list) -> bool:
+    """Stage a plain CSV part by letting PostgreSQL parse it; False when the caller must use the Python path.
+
+    A part qualifies when it has no quote character and every record has the header's width (the way DTKS
+    exports are written). Records are numbered in file order as COPY reads them, blank ones are dropped after,
+    and both counts must equal the raw gate's; otherwise everything rolls back to a savepoint, so what is
+    staged is always what the Python path would stage. Five times faster than the Python path on a DTKS ART
+    file (docs/benchmarks.md).
+    """
+    width = prof.get("width") or 0
+    if part.fmt != "csv" or prof.get("encoding") not in ENCODINGS or not width or max(idx, default=0) >= width:
+        return False
+    cells = [sql.Identifier(f"c{i}") for i in range(width)]
+    cur.execute("savepoint staging_langsung")
+    try:
+        cur.execute(sql.SQL("create temp table bagian_csv ({}, nomor bigint generated always as identity) "
+                            "on commit drop").format(sql.SQL(", ").join(c + sql.SQL(" text") for c in cells)))
+        copy = sql.SQL("copy bagian_csv ({}) from stdin with (format csv, delimiter {}, encoding {})").format(
+            sql.SQL(", ").join(cells), sql.Literal(prof["delimiter"]), sql.Literal(ENCODINGS[prof["encoding"]]))
+        with readers.open_binary(part) as raw:
+            cur.copy_expert(copy.as_string(cur.connection), _PlainBytes(raw, prof["header_row"]), size=1 << 20)
+        records = prof["rows"] + prof.get("blank_rows", 0)
+        if cur.rowcount != records:
+            raise _NotPlain(f"{cur.rowcount} records, the raw gate read {records}")
+        # a blank record has every cell empty (NULL); one with only spaces is not caught here and fails the count
+        cur.execute(sql.SQL("insert into {} ({}) select {}, nomor + {}, null, {} from bagian_csv "
+                            "where num_nonnulls({}) > 0").format(
+            table, columns, sql.SQL(", ").join(sql.Literal(v) for v in lineage), sql.Literal(prof["header_row"]),
+            sql.SQL(", ").join(cells[i] for i in idx), sql.SQL(", ").join(cells)))
+        if cur.rowcount != prof["rows"]:
+            raise _NotPlain(f"{cur.rowcount} non-blank records, the raw gate read {prof['rows']}")
+        cur.execute("drop table bagian_csv")
+    except (_NotPlain, psycopg2.Error) as exc:
+        cur.execute("rollback to savepoint staging_langsung")
+        cur.execute("release savepoint staging_langsung")
+        log.info("%s is staged by the Python reader (%s)", prof["name"], str(exc).splitlines()[0][:200])
+        return False
+    cur.execute("release savepoint staging_langsung")
+    return True
 
 
 def _entity(source: str, name: str) -> sources.Entity:
@@ -97,15 +180,20 @@ def load(conn, settings, submission_id: int) -> dict[str, int]:
                 sql.Identifier(schema), sql.Identifier(table)), (submission_id,))
             meter = progress.Meter(f"staging {prof['name']}", total=prof.get("rows"))
             started = time.monotonic()
-            stream = _rows(part, prof, idx, canon, submission_id, file_id, meter)
             columns = sql.SQL(", ").join(
                 sql.Identifier(c) for c in
                 ["submission_id", "source_file_id", "source_member", "source_row", "numeric_cells", *canon]
             )
-            copy = sql.SQL("copy {}.{} ({}) from stdin with (format csv)").format(
-                sql.Identifier(schema), sql.Identifier(table), columns)
-            cur.copy_expert(copy.as_string(conn), _CopySource(stream))
+            target = sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+            if _copy_plain(cur, part, prof, idx, target, columns, [submission_id, file_id, part.member]):
+                meter.count = prof["rows"]
+                how = "by PostgreSQL's CSV parser"
+            else:
+                stream = _rows(part, prof, idx, canon, submission_id, file_id, meter)
+                copy = sql.SQL("copy {} ({}) from stdin with (format csv)").format(target, columns)
+                cur.copy_expert(copy.as_string(conn), _CopySource(stream))
+                how = "by the Python reader"
             meter.done(meter.count)
             loaded[prof["name"]] = meter.count
-            log.info("staged %s rows of %s in %.1fs", meter.count, prof["name"], time.monotonic() - started)
+            log.info("staged %s rows of %s in %.1fs %s", meter.count, prof["name"], time.monotonic() - started, how)
     return loaded

@@ -205,6 +205,10 @@ def profile_part(ref: PartRef) -> tuple[dict, list[Finding]]:
             return prof, findings
         header_width = next(len(cells) for row_no, cells in head if row_no == header_row)
         prof.update(header_row=header_row, columns=mapping, extra_columns=unknown, width=header_width)
+        # "plain": every record has the header's width, no cell holds a quote character, and the lines down to
+        # the header are one record each; PostgreSQL's COPY then reads the cells read here (staging.py)
+        plain = part.fmt == "csv" and not any(
+            "\n" in c or "\r" in c or '"' in c for row_no, cells in head if row_no <= header_row for c in cells)
         for col in entity.required:
             if col.name not in mapping:
                 findings.append(Finding(
@@ -235,6 +239,8 @@ def profile_part(ref: PartRef) -> tuple[dict, list[Finding]]:
         short: list[int] = []
         meter = progress.Meter(f"pemeriksaan/check {name}")
         for row_no, cells, numeric, report_short in data_rows_read():
+            if plain and (len(cells) != header_width or '"' in "".join(cells)):
+                plain = False
             if readers.is_blank(cells):
                 blank_rows += 1
                 continue
@@ -246,7 +252,7 @@ def profile_part(ref: PartRef) -> tuple[dict, list[Finding]]:
                 short.append(row_no)
             meter.update(row_no)
         meter.done(data_rows)
-        prof.update(rows=data_rows, blank_rows=blank_rows)
+        prof.update(rows=data_rows, blank_rows=blank_rows, plain=plain)
         if nik_col is not None:
             prof["nik"] = {"diperiksa": data_rows, "sah": nik_sah}
         if short:

@@ -189,4 +189,10 @@ def load(conn, settings, submission_id: int) -> dict[str, int]:
             meter.done(meter.count)
             loaded[prof["name"]] = meter.count
             log.info("staged %s rows of %s in %.1fs %s", meter.count, prof["name"], time.monotonic() - started, how)
+        # fresh row counts: without them the planner takes a submission's rows for a few hundred and builds the
+        # staging models without parallel workers (one DTKS ART period: 10.2 s -> 6.6 s); only the column the
+        # build filters on, as the other 40-70 text columns cost a second and tell the planner nothing
+        for table in sorted({_entity(source, p["entity"]).staging_table for p in profile.get("bagian", [])}):
+            schema, name = table.split(".")
+            cur.execute(sql.SQL("analyze {}.{} (submission_id)").format(sql.Identifier(schema), sql.Identifier(name)))
     return loaded

@@ -53,13 +53,15 @@ class _NotPlain(Exception):
 class _AfterHeader(io.RawIOBase):
     """The bytes of a CSV part after its first ``skip_lines`` lines (the header and any title rows)."""
 
+    HEAD_LIMIT = 1 << 24  # a header region larger than 16 MiB is no header (e.g. lines ending in a lone CR)
+
     def __init__(self, raw: io.BufferedIOBase, skip_lines: int):
         self._raw = raw
         head = b""
         while head.count(b"\n") < skip_lines:
             chunk = raw.read(1 << 20)
-            if not chunk:
-                raise _NotPlain("the header lines do not end with a newline")
+            if not chunk or len(head) > self.HEAD_LIMIT:
+                raise _NotPlain("no newline after the header lines")
             head += chunk
         cut = 0
         for _ in range(skip_lines):

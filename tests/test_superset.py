@@ -419,14 +419,9 @@ def test_blank_tiles_are_served_locally(site):
 
 def _views(position: dict) -> list[tuple[str | None, int]]:
     """What a dashboard shows at once: (tab title, number of charts) per tab, or [(None, charts)] without tabs."""
-    tabs = {k: v["meta"]["text"] for k, v in position.items() if isinstance(v, dict) and v.get("type") == "TAB"}
-    counts: dict[str | None, int] = {}
-    for item in position.values():
-        if isinstance(item, dict) and item.get("type") == "CHART":
-            tab = next((tabs[p] for p in item["parents"] if p in tabs), None)
-            counts[tab] = counts.get(tab, 0) + 1
-    order = list(tabs.values()) or [None]
-    return [(t, counts.get(t, 0)) for t in order]
+    charts = superset_sync.charts_by_tab(position)
+    order = [t for t in charts if t is not None] or [None]
+    return [(t, len(charts.get(t, []))) for t in order]
 
 
 def _charts_per_dashboard() -> dict[str, list[tuple[str | None, int]]]:

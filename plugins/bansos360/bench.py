@@ -23,7 +23,7 @@ from pathlib import Path
 
 import psycopg2
 
-from bansos360 import bench_queries, embedded, readers
+from bansos360 import bench_queries, embedded, readers, staging
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).with_name("bansos360")
@@ -100,11 +100,11 @@ def copy_floor(url: str, lake: Path) -> tuple[float, int, int]:
                 data = raw.read()
             cols = ", ".join(f"c{i} text" for i in range(width))
             cur.execute(f"create unlogged table if not exists bench_floor_{n} ({cols})")
-            pg_enc = "WIN1252" if enc == "cp1252" else "UTF8"
             started = time.monotonic()
             cur.copy_expert(
                 f"copy bench_floor_{n} from stdin with (format csv, header true, delimiter '{delim}', "
-                f"encoding '{pg_enc}')", io.BytesIO(data.rstrip(b"\r\n") + (b"\r\n" if b"\r\n" in data else b"\n")))
+                f"encoding '{staging.ENCODINGS[enc]}')",
+                io.BytesIO(data.rstrip(b"\r\n") + (b"\r\n" if b"\r\n" in data else b"\n")))
             total_s += time.monotonic() - started
             total_rows += cur.rowcount
             total_bytes += len(data)

@@ -78,14 +78,9 @@ def _dashboards(api) -> dict[str, list[tuple[int, str]]]:
     for d in api.call("GET", "/api/v1/dashboard/", params={"q": "(page_size:100)"})["result"]:
         names = {c["id"]: c["slice_name"] for c in api.call("GET", f"/api/v1/dashboard/{d['id']}/charts")["result"]}
         position = json.loads(api.call("GET", f"/api/v1/dashboard/{d['id']}")["result"]["position_json"] or "{}")
-        tabs = {k: v["meta"]["text"] for k, v in position.items() if isinstance(v, dict) and v.get("type") == "TAB"}
-        views: dict[str, list[tuple[int, str]]] = {}
-        for item in position.values():
-            if isinstance(item, dict) and item.get("type") == "CHART" and item["meta"]["chartId"] in names:
-                tab = next((tabs[p] for p in item["parents"] if p in tabs), None)
-                view = f"{d['slug']} › {tab}" if tab else d["slug"]
-                views.setdefault(view, []).append((item["meta"]["chartId"], names[item["meta"]["chartId"]]))
-        out.update(views or {d["slug"]: []})
+        views = {f"{d['slug']} › {tab}" if tab else d["slug"]: [(i, names[i]) for i in ids if i in names]
+                 for tab, ids in superset_sync.charts_by_tab(position).items()}
+        out.update({view: charts for view, charts in views.items() if charts} or {d["slug"]: []})
     return out
 
 

@@ -157,6 +157,7 @@ def load(conn, settings, submission_id: int) -> dict[str, int]:
     Runs inside the caller's transaction: nothing is visible until the caller commits.
     """
     loaded: dict[str, int] = {}
+    targets: dict[str, sql.Composable] = {}  # the staging tables loaded, by name
     with conn.cursor() as cur:
         cur.execute("select source, profile from audit.submission where submission_id = %s", (submission_id,))
         source, profile = cur.fetchone()
@@ -170,16 +171,14 @@ def load(conn, settings, submission_id: int) -> dict[str, int]:
             mapping: dict[str, int] = prof["columns"]
             canon = [c.name for c in entity.columns if c.name in mapping]
             idx = [mapping[c] for c in canon]
-            schema, table = entity.staging_table.split(".")
-            cur.execute(sql.SQL("delete from {}.{} where submission_id = %s").format(
-                sql.Identifier(schema), sql.Identifier(table)), (submission_id,))
+            target = targets.setdefault(entity.staging_table, sql.Identifier(*entity.staging_table.split(".")))
+            cur.execute(sql.SQL("delete from {} where submission_id = %s").format(target), (submission_id,))
             meter = progress.Meter(f"staging {prof['name']}", total=prof.get("rows"))
             started = time.monotonic()
             columns = sql.SQL(", ").join(
                 sql.Identifier(c) for c in
                 ["submission_id", "source_file_id", "source_member", "source_row", "numeric_cells", *canon]
             )
-            target = sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(table))
             if _copy_plain(cur, part, prof, idx, target, columns, [submission_id, file_id, part.member]):
                 meter.count = prof["rows"]
                 how = "by PostgreSQL's CSV parser"
@@ -194,7 +193,6 @@ def load(conn, settings, submission_id: int) -> dict[str, int]:
         # fresh row counts: without them the planner takes a submission's rows for a few hundred and builds the
         # staging models without parallel workers (one DTKS ART period: 10.2 s -> 6.6 s); only the column the
         # build filters on, as the other 40-70 text columns cost a second and tell the planner nothing
-        for table in sorted({_entity(source, p["entity"]).staging_table for p in profile.get("bagian", [])}):
-            schema, name = table.split(".")
-            cur.execute(sql.SQL("analyze {}.{} (submission_id)").format(sql.Identifier(schema), sql.Identifier(name)))
+        for target in targets.values():
+            cur.execute(sql.SQL("analyze {} (submission_id)").format(target))
     return loaded

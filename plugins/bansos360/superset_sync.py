@@ -163,6 +163,20 @@ def asset_files(assets: Path = ASSETS) -> dict[str, dict]:
             for p in sorted((assets / sub).rglob("*.yaml"))}
 
 
+def charts_by_tab(position: dict) -> dict[str | None, list[int]]:
+    """A dashboard layout's chart ids by the title of the tab holding them (None: not in a tab).
+
+    Every tab is a key, in layout order, even without charts; a browser requests a tab's charts when it is opened.
+    """
+    tabs = {k: v["meta"]["text"] for k, v in position.items() if isinstance(v, dict) and v.get("type") == "TAB"}
+    out: dict[str | None, list[int]] = {title: [] for title in tabs.values()}
+    for item in position.values():
+        if isinstance(item, dict) and item.get("type") == "CHART":
+            tab = next((tabs[p] for p in item["parents"] if p in tabs), None)
+            out.setdefault(tab, []).append(item["meta"]["chartId"])
+    return out
+
+
 def bundle(files: dict[str, dict], uri: str, tile_prefix: str = TILES) -> bytes:
     """The import ZIP (``bansos360/metadata.yaml`` and the assets), with this installation's database URI."""
     buf = io.BytesIO()

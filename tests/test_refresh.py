@@ -8,7 +8,7 @@ import dataclasses
 import psycopg2
 import pytest
 
-from bansos360 import audit, intake, pipeline
+from bansos360 import audit, intake, pipeline, warehouse
 from tests.conftest import query
 from tests.helpers import approve_and_refresh, dtks_csv, dtks_rows, read_zip_member, submit, write_zip
 
@@ -84,3 +84,21 @@ def test_history_of_states_is_recorded(settings, lake):
         status = audit.status(cur, r["submission_id"])[0]
     assert [h["ke"] for h in status["riwayat"]] == ["diterima", "diperiksa", "disetujui", "diproses", "terbit"]
     assert status["approved_by"] == "kabid" and status["submitted_by"] == "operator"
+
+
+def test_each_delivery_is_a_partition_and_a_changed_model_is_rebuilt(settings, lake):
+    r = submit(settings, lake / MEI, "dtks")
+    assert approve_and_refresh(settings, r["submission_id"]).state == "terbit"
+    partitions = "select c.relname from pg_inherits as i join pg_class as c on c.oid = i.inhrelid " \
+                 "where i.inhparent = 'warehouse.dtks_individu_riwayat'::regclass"
+    assert query(settings, partitions) == [(f"dtks_individu_riwayat_{r['submission_id']}",)]
+    before = snapshot(settings)
+    # the region reference model changes: its history table is recreated, dropping by cascade the views on it
+    query(settings, "update warehouse.model_version set sha256 = 'lama' where name = 'ref_wilayah' returning 1")
+    with psycopg2.connect(settings.database_url) as conn:
+        warehouse.init(conn, settings.sql_dir)
+    assert query(settings, "select to_regclass('warehouse.wilayah_kunci') is not null, "
+                           "(select relkind from pg_class where oid = 'warehouse.ref_wilayah_riwayat'::regclass), "
+                           "(select count(*) from warehouse.ref_wilayah)") == [(True, "p", 0)]
+    assert {o.state for o in pipeline.refresh(settings, rebuild=True)} == {"terbit"}
+    assert snapshot(settings) == before

@@ -1,8 +1,9 @@
 """The warehouse: SQL models in ``sql/warehouse`` (see models.yml), built per submission, published atomically.
 
-A history model keeps every delivery in ``warehouse.<name>_riwayat`` (rows tagged with their submission) and
-shows the published ones in the view ``warehouse.<name>``. Building a submission replaces its own rows only;
-publishing it is one row changed in ``warehouse.publikasi`` — readers never see a half-built state.
+A history model keeps every delivery in ``warehouse.<name>_riwayat``, a table partitioned by submission (one
+partition, ``<name>_riwayat_<submission_id>``, per delivery), and shows the published ones in the view
+``warehouse.<name>``. Building a submission replaces its own partition only; publishing it is one row changed in
+``warehouse.publikasi`` — readers never see a half-built state.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from bansos360.audit import Finding
 
 log = logging.getLogger(__name__)
 
+# Part of every history model's version: a table of an older layout is recreated like a changed model.
+HISTORY_LAYOUT = "\n-- layout: list partition per submission_id"
+
 
 @dataclass(frozen=True)
 class Model:
@@ -35,8 +39,8 @@ class Model:
     path: Path
     sources: tuple[str, ...] = ()
     key: tuple[str, ...] = ()
+    staging: str | None = None
     conflicts_from: str | None = None
-    duplicates_from: str | None = None
     meta: dict = field(default_factory=dict, hash=False, compare=False)
 
     @property
@@ -45,7 +49,9 @@ class Model:
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.select.encode()).hexdigest()
+        """The model's version: its SQL, and for a history model the layout of its table too."""
+        layout = HISTORY_LAYOUT if self.materialized == "history" else ""
+        return hashlib.sha256((self.select + layout).encode()).hexdigest()
 
     def builds_for(self, source: str) -> bool:
         program = source in {p.sumber for p in sources.programs()}
@@ -61,7 +67,7 @@ def models(sql_dir: Path) -> tuple[Model, ...]:
         out.append(Model(
             name=m["name"], materialized=m["materialized"], path=sql_dir / "warehouse" / f"{m['name']}.sql",
             sources=tuple(m.get("sources", ())), key=tuple(m.get("key", ())),
-            conflicts_from=m.get("conflicts_from"), duplicates_from=m.get("duplicates_from"), meta=m,
+            staging=m.get("staging"), conflicts_from=m.get("conflicts_from"), meta=m,
         ))
     return tuple(out)
 
@@ -77,7 +83,9 @@ def init(conn, sql_dir: Path) -> None:
         cur.execute("select name, sha256 from warehouse.model_version")
         applied = dict(cur.fetchall())
         for m in models(sql_dir):
-            if applied.get(m.name) == m.sha256:
+            # a view dropped by the cascade of a table recreated before it in this loop is created again
+            cur.execute("select to_regclass(%s) is not null", (f"warehouse.{m.name}",))
+            if applied.get(m.name) == m.sha256 and cur.fetchone()[0]:
                 continue
             if m.materialized == "view":
                 cur.execute(sql.SQL("drop view if exists {} cascade").format(_ident("warehouse", m.name)))
@@ -99,15 +107,16 @@ def _init_history(cur, m: Model, exists: bool) -> None:
         # The model changed: its history is rebuilt from the lake by re-processing the published deliveries.
         log.warning("model %s changed; its history table is recreated", m.name)
         cur.execute(sql.SQL("drop table if exists {} cascade").format(table))
-    cur.execute(sql.SQL("create table {} as select * from (").format(table) + sql.SQL(m.select)
+    # the columns are the model's output; each delivery becomes one partition (warehouse.build)
+    cur.execute(sql.SQL("create temp table riwayat_bentuk on commit drop as select * from (") + sql.SQL(m.select)
                 + sql.SQL(") as m with no data"))
-    cur.execute(sql.SQL("create index on {} (submission_id)").format(table))
-    if m.key:
-        cur.execute(sql.SQL("create index on {} ({})").format(
-            table, sql.SQL(", ").join(sql.Identifier(k) for k in m.key)))
+    cur.execute(sql.SQL("create table {} (like pg_temp.riwayat_bentuk) partition by list (submission_id)")
+                .format(table))
+    cur.execute("drop table pg_temp.riwayat_bentuk")
+    # an array of the published ids, not a join: the executor then reads the published partitions only
     cur.execute(sql.SQL(
         "create or replace view {} as select r.* from {} as r "
-        "where r.submission_id in (select p.submission_id from warehouse.publikasi as p)"
+        "where r.submission_id = any(array(select p.submission_id from warehouse.publikasi as p))"
     ).format(_ident("warehouse", m.name), table))
 
 
@@ -161,35 +170,35 @@ class BuildResult:
 
 
 def build(conn, sql_dir: Path, submission_id: int, source: str, file_names: dict[int, str]) -> BuildResult:
-    """Replace the warehouse rows of one submission (in the caller's transaction) and check its keys."""
+    """Replace the warehouse partitions of one submission (in the caller's transaction) and check its keys.
+
+    Each history model's rows are written once, by ``create table … as`` (PostgreSQL types the rows with
+    parallel workers, which ``insert … select`` cannot use), into a new table that then becomes the
+    submission's partition. A rebuild drops the partition it replaces.
+    """
     result = BuildResult({}, {}, [])
-    sid = sql.Literal(int(submission_id))
+    sid = int(submission_id)
     with conn.cursor() as cur:
-        cur.execute("set local work_mem = '256MB'")  # the sorts of duplicate and key checks stay in memory
+        cur.execute("set local work_mem = '256MB'")  # the sorts of the duplicate windows stay in memory
         # the staging models read this submission's staging rows only (util.submission_in_build())
-        cur.execute("select set_config('bansos360.submission_id', %s, true)", (str(int(submission_id)),))
+        cur.execute("select set_config('bansos360.submission_id', %s, true)", (str(sid),))
         for m in models(sql_dir):
             if m.materialized != "history" or not m.builds_for(source):
                 continue
-            # The staging model of this submission is computed once, into a temporary table that the
-            # conflict check, the duplicate count and the entity model all read.
-            stg = m.duplicates_from or m.conflicts_from
-            select = m.select
-            if stg:
-                cur.execute(sql.SQL("create temp table {} on commit drop as select * from {} where submission_id = {}")
-                            .format(sql.Identifier(stg), _ident("warehouse", stg), sid))
-                select = select.replace(f"warehouse.{stg}", f"pg_temp.{stg}")
-            if m.conflicts_from:
-                result.findings += _conflicts(cur, m, file_names)
-            table = _ident("warehouse", f"{m.name}_riwayat")
-            cur.execute(sql.SQL("delete from {} where submission_id = {}").format(table, sid))
-            cur.execute(sql.SQL("insert into {} select * from (").format(table) + sql.SQL(select)
-                        + sql.SQL(") as m where m.submission_id = {}").format(sid))
+            part = _ident("warehouse", f"{m.name}_riwayat_{sid}")
+            cur.execute(sql.SQL("drop table if exists {}").format(part))
+            cur.execute(sql.SQL("create table {} as select * from (").format(part) + sql.SQL(m.select)
+                        + sql.SQL(") as m where m.submission_id = {}").format(sql.Literal(sid)))
             result.rows[m.name] = cur.rowcount
-            if m.duplicates_from:
-                cur.execute(sql.SQL("select count(*) from {} where is_exact_duplicate")
-                            .format(_ident("pg_temp", m.duplicates_from)))
-                result.duplicates_dropped[m.name] = cur.fetchone()[0]
+            if m.conflicts_from:
+                result.findings += _conflicts(cur, m, part, file_names)
+            cur.execute(sql.SQL("alter table {} attach partition {} for values in ({})").format(
+                _ident("warehouse", f"{m.name}_riwayat"), part, sql.Literal(sid)))
+            if m.staging:
+                # every staging row is a model row unless it is an exact duplicate of an earlier one
+                cur.execute(sql.SQL("select count(*) from {} where submission_id = %s").format(
+                    _ident(*m.staging.split("."))), (sid,))
+                result.duplicates_dropped[m.name] = cur.fetchone()[0] - result.rows[m.name]
     for name, n in result.duplicates_dropped.items():
         if n:
             result.findings.append(Finding("info", "duplikat_dibuang", f"{n} baris duplikat persis dibuang ({name})",
@@ -197,15 +206,16 @@ def build(conn, sql_dir: Path, submission_id: int, source: str, file_names: dict
     return result
 
 
-def _conflicts(cur, m: Model, file_names: dict[int, str]) -> list[Finding]:
+def _conflicts(cur, m: Model, part: sql.Composable, file_names: dict[int, str]) -> list[Finding]:
+    """Rows of a built partition that share the model's key: exact duplicates are gone, so their content differs."""
     key = [k for k in m.key if k not in ("periode", "submission_id")]
     cols = sql.SQL(", ").join(sql.Identifier(k) for k in key)
     cur.execute(
         sql.SQL(
-            "select source_file_id, {cols}, array_agg(source_row order by source_row) from {stg} "
-            "where is_key_conflict and not is_exact_duplicate "
-            "group by source_file_id, {cols} order by min(source_row) limit 20"
-        ).format(cols=cols, stg=_ident("pg_temp", m.conflicts_from)),
+            "select source_file_id, {cols}, array_agg(source_row order by source_row) from ("
+            "select source_file_id, {cols}, source_row, count(*) over (partition by {cols}) as n from {part}"
+            ") as k where n > 1 group by source_file_id, {cols} order by min(source_row) limit 20"
+        ).format(cols=cols, part=part),
     )
     findings = []
     for file_id, *values, rows in cur.fetchall():

@@ -1,6 +1,7 @@
 -- Staging model of the DTKS individual (ART) file: one row per data row of a DTKS submission, typed and
 -- cleaned: NIK and No. KK normalised and flagged exactly as DASHBOARDS.md defines, names normalised,
--- impossible dates NULL with a flag. Exact duplicates and key (IDARTBDT) conflicts are marked.
+-- impossible dates NULL with a flag. Exact duplicates are marked; key (IDARTBDT) conflicts are found on the
+-- built warehouse partition (warehouse.build).
 with
 
 source as (
@@ -105,9 +106,7 @@ final as (
         not renamed.is_nokk_rusak and util.is_kk_valid(renamed.nokk) as is_nokk_valid,
         row_number() over (
             partition by renamed.submission_id, renamed.row_hash order by renamed.source_row
-        ) > 1 as is_exact_duplicate,
-        min(renamed.row_hash) over (partition by renamed.submission_id, renamed.idartbdt)
-        <> max(renamed.row_hash) over (partition by renamed.submission_id, renamed.idartbdt) as is_key_conflict
+        ) > 1 as is_exact_duplicate
     from renamed
 )
 

@@ -1,6 +1,7 @@
 -- Staging model of the DTKS household (RT) file: one row per data row of a DTKS submission, typed.
 -- Exact duplicate rows are marked (kept out of the warehouse, counted); a key (IDBDT) carried by two rows
--- with different content is marked as a conflict, which stops the refresh with the rows named.
+-- with different content is a conflict, found on the built warehouse partition, which stops the refresh
+-- with the rows named.
 with
 
 source as (
@@ -133,9 +134,7 @@ final as (
         renamed.*,
         row_number() over (
             partition by renamed.submission_id, renamed.row_hash order by renamed.source_row
-        ) > 1 as is_exact_duplicate,
-        min(renamed.row_hash) over (partition by renamed.submission_id, renamed.idbdt)
-        <> max(renamed.row_hash) over (partition by renamed.submission_id, renamed.idbdt) as is_key_conflict
+        ) > 1 as is_exact_duplicate
     from renamed
 )
 

@@ -39,9 +39,7 @@ final as (
         renamed.*,
         row_number() over (
             partition by renamed.submission_id, renamed.row_hash order by renamed.source_row
-        ) > 1 as is_exact_duplicate,
-        min(renamed.row_hash) over (partition by renamed.submission_id, renamed.kode_desa)
-        <> max(renamed.row_hash) over (partition by renamed.submission_id, renamed.kode_desa) as is_key_conflict
+        ) > 1 as is_exact_duplicate
     from renamed
 )
 

@@ -64,3 +64,75 @@ def test_period_recognised_in_names(name, periode):
 
 def test_header_keys_ignore_case_and_punctuation():
     assert sources.header_key("NIK KTP") == sources.header_key("nik-ktp") == sources.header_key("NIK_KTP")
+
+
+def _openpyxl_rows(path):
+    """What openpyxl's own read-only reader gives, through the same text conversion (the reference)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        for row_no, values in enumerate(wb.worksheets[0].iter_rows(values_only=True), start=1):
+            texts = [readers._cell_text(v) for v in values]
+            yield row_no, [t for t, _ in texts], frozenset(i for i, (_, num) in enumerate(texts) if num)
+    finally:
+        wb.close()
+
+
+def test_xlsx_reader_reads_what_openpyxl_reads(tmp_path):
+    """Shared and inline strings, rich text, numbers, dates, times, booleans, errors, formulas' cached values,
+    rows and cells missing from the XML: the expat reader gives openpyxl's values, cell for cell."""
+    import openpyxl
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    shared = tmp_path / "shared.xlsx"  # openpyxl writes shared strings
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"], ws["C1"] = "JUDUL & <DAFTAR>", "  spasi  "
+    ws.append([])
+    ws["A4"], ws["B4"], ws["C4"], ws["D4"] = "NIK", 3503014107800001, 12.5, 3.5e15
+    ws["A5"], ws["B5"], ws["C5"] = dt.date(1980, 7, 1), dt.datetime(2020, 1, 2, 3, 4, 5), dt.time(6, 30)
+    ws["D5"], ws["E5"], ws["F5"] = True, "#N/A", 0.1
+    ws["A7"] = CellRichText("RT ", TextBlock(InlineFont(b=True), "07"), " RW 04")
+    ws["AB7"] = "jauh"
+    ws["C5"].number_format = "h:mm"
+    wb.save(shared)
+
+    inline = tmp_path / "inline.xlsx"  # xlsxwriter's constant memory mode writes inline strings
+    xw = xlsxwriter.Workbook(str(inline), {"constant_memory": True})
+    sheet = xw.add_worksheet()
+    date = xw.add_format({"num_format": "dd/mm/yyyy"})
+    sheet.write_row(0, 0, ["NIK_KTP", "NAMA", "TGL", "JUMLAH", "RUMUS"])
+    sheet.write_number(1, 0, 3503014107800000)
+    sheet.write_string(1, 1, "Siti \u00c9 \"Nur\"")
+    sheet.write_datetime(1, 2, dt.datetime(1999, 12, 31), date)
+    sheet.write_number(1, 3, 42)
+    sheet.write_formula(1, 4, "=D2*2", None, 84)
+    sheet.write_boolean(3, 1, False)
+    sheet.write_number(3, 2, 1, date)
+    xw.close()
+
+    for path in (shared, inline):
+        expected = list(_openpyxl_rows(path))
+        assert len(expected) >= 4
+        assert list(readers.iter_rows(part(path, "xlsx"))) == expected, path.name
+
+
+def test_damaged_xlsx_sheet_is_a_read_error(tmp_path):
+    import zipfile
+
+    good = tmp_path / "good.xlsx"
+    xw = xlsxwriter.Workbook(str(good))
+    xw.add_worksheet().write_row(0, 0, ["NIK", "NAMA"])
+    xw.close()
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]  # the sheet's XML stops halfway
+            dst.writestr(item, data)
+    with pytest.raises(readers.ReadError) as err:
+        list(readers.iter_rows(part(bad, "xlsx")))
+    assert err.value.code == "xlsx_rusak" and "rusak" in err.value.pesan and "damaged" in err.value.message

@@ -173,6 +173,7 @@ def _build_one(conn, settings, out: Outcome) -> None:
                 audit.add_findings(cur, out.submission_id, "gudang", built.findings)
                 audit.update_profile(cur, out.submission_id, {"dimuat": {
                     "staging": out.staged, "gudang": built.rows, "duplikat_dibuang": built.duplicates_dropped}})
+                staging.clear(cur, out.submission_id)  # a rerun of this step stages again (count above)
             conn.commit()
             out.rows.update(built.rows)
     except Exception as exc:  # any failure of a step must leave the published state as it was

@@ -151,6 +151,23 @@ def count(conn, submission_id: int) -> int:
     return total
 
 
+def clear(cur, submission_id: int) -> None:
+    """Remove a submission's staging rows once its warehouse partitions hold them typed (caller's transaction).
+
+    A table left with no other submission's rows is truncated, which gives its space back at once.
+    """
+    cur.execute("select source from audit.submission where submission_id = %s", (submission_id,))
+    (source,) = cur.fetchone()
+    for entity in sources.source_kinds()[source].entities:
+        table = sql.Identifier(*entity.staging_table.split("."))
+        cur.execute(sql.SQL("select exists (select from {} where submission_id <> %s)").format(table),
+                    (submission_id,))
+        if cur.fetchone()[0]:
+            cur.execute(sql.SQL("delete from {} where submission_id = %s").format(table), (submission_id,))
+        else:
+            cur.execute(sql.SQL("truncate {}").format(table))
+
+
 def load(conn, settings, submission_id: int) -> dict[str, int]:
     """Replace the staging rows of a submission by the rows of its files; return rows loaded per part.
 

@@ -136,3 +136,56 @@ def test_damaged_xlsx_sheet_is_a_read_error(tmp_path):
     with pytest.raises(readers.ReadError) as err:
         list(readers.iter_rows(part(bad, "xlsx")))
     assert err.value.code == "xlsx_rusak" and "rusak" in err.value.pesan and "damaged" in err.value.message
+
+
+def _profiles(path, monkeypatch):
+    """The raw gate's profile of a CSV list read line by line (when it can be) and row by row (the reference)."""
+    ref = intake.PartRef(sources.KPM_LIST, 0, path.name, part(path))
+    fast = intake.profile_part(ref)
+    used_lines = []
+    real = intake._count_lines
+    monkeypatch.setattr(intake, "_count_lines", lambda *a: used_lines.append(real(*a) is not None))
+    slow = intake.profile_part(ref)
+    monkeypatch.undo()
+    return fast, slow, used_lines[0]
+
+
+HEADER = ["NIK_KTP", "NAMA_PENERIMA", "NOKK_DTKS", "NMKEC", "NMKEL", "ALAMAT"]
+
+
+@pytest.mark.parametrize(("encoding", "delim", "newline"), [("cp1252", ";", "\r\n"), ("utf-8", ",", "\n"),
+                                                            ("utf-8", "\t", "\r\n")])
+def test_raw_gate_counts_lines_as_it_counts_rows(tmp_path, monkeypatch, encoding, delim, newline):
+    """Title rows, blank and white-space rows (a no-break space too), short and long rows, good and bad NIKs,
+    a NIK missing from a short row, no line end after the last row: the same profile by lines as by rows."""
+    rows = [["DAFTAR KPM"], [], HEADER, ["3503014107800001", "SITI", "3503010000000001", "PANGGUL", "BESUKI", "RT 1"],
+            ["  ", " ", "\t"], ["3503014107800000", "NUR"], []]
+    for i in range(40):
+        nik = f"35030141078{i:05d}" if i % 3 else f"3503.0141 0780-{i:04d}"
+        rows.append([nik, f"NAMA {i}", "3503010000000002", "KARANGAN", "Ds. Sumber", "Dsn. Krajan – Gg. Mawar"])
+    rows += [["\u00a0", "", "", "", "", ""], ["1E+15", "X", "", "", "", "", "LEBIH"], ["3503014107800002"], ["", "", ""]]
+    text = newline.join(delim.join(r) for r in rows)  # no line end after the last row
+    path = tmp_path / "daftar.csv"
+    path.write_bytes(text.encode(encoding))
+    fast, slow, used_lines = _profiles(path, monkeypatch)
+    assert used_lines
+    assert fast == slow
+    prof, findings = fast
+    # rows 4, 6, the 40 (8-47), 49 and 50; blank 5, 7, 48 and 51; the long row 49 makes the part not plain
+    assert prof["rows"] == 44 and prof["blank_rows"] == 4 and prof["plain"] is False
+    # valid: row 4, the 40 but the one whose serial is 0000, row 50 (row 6's serial is 0000, 49 is corrupted)
+    assert prof["nik"] == {"diperiksa": 44, "sah": 1 + 39 + 1}
+    # short rows are reported below the first 10 rows only: row 50, not row 6
+    assert [f.code for f in findings] == ["baris_pendek"] and findings[0].row_no == 50
+
+
+@pytest.mark.parametrize("body", ['3503014107800001,"SITI, NUR",1,A,B,C\n', "3503014107800001,SITI,1,A,B,C\r",
+                                  "3503014107800001,SI\x00TI,1,A,B,C\n"])
+def test_raw_gate_reads_rows_when_lines_are_not_records(tmp_path, monkeypatch, body):
+    """A quote, a lone carriage return or a NUL: the raw gate reads the part row by row, with the same result."""
+    path = tmp_path / "daftar.csv"
+    path.write_text(",".join(HEADER) + "\n" + "3503014107800002,A,1,A,B,C\n" * 12 + body + "3503014107800003,B,1,A,B,C\n",
+                    newline="")
+    fast, slow, used_lines = _profiles(path, monkeypatch)
+    assert not used_lines
+    assert fast == slow

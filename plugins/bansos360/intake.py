@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import os
 import re
 import shutil
@@ -29,6 +30,8 @@ MONTHS = {
 }
 _MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 NAME_PERIODE_RE = re.compile(rf"(?<![A-Z])({_MONTH_ALT})(?![A-Z])[\s._-]*((?:19|20)\d\d)")
+
+log = logging.getLogger(__name__)
 
 
 def periode_from_name(name: str) -> str | None:
@@ -234,23 +237,16 @@ def profile_part(ref: PartRef) -> tuple[dict, list[Finding]]:
             for row_no, cells, numeric in rows:
                 yield row_no, cells, numeric, True
 
-        # one loop over every row of the file: it runs for each of the ~345,000 rows of a DTKS ART file
-        data_rows = blank_rows = nik_sah = 0
-        short: list[int] = []
         meter = progress.Meter(f"pemeriksaan/check {name}")
-        for row_no, cells, numeric, report_short in data_rows_read():
-            if plain and (len(cells) != header_width or '"' in "".join(cells)):
-                plain = False
-            if readers.is_blank(cells):
-                blank_rows += 1
-                continue
-            data_rows += 1
-            if nik_col is not None:
-                value = cells[nik_col] if nik_col < len(cells) else ""
-                nik_sah += nik_col not in numeric and rules.is_nik_valid(rules.nomor_bersih(value))
-            if report_short and len(cells) < width and len(short) < 5:
-                short.append(row_no)
-            meter.update(row_no)
+        counted = None
+        if part.fmt == "csv":
+            counted = _count_lines(part, prof, header_row, header_width, width, nik_col, len(head), plain, meter)
+        if counted is not None:
+            rows.close()  # the csv reader of the first rows, and its file
+            data_rows, blank_rows, nik_sah, short, plain = counted
+        else:
+            data_rows, blank_rows, nik_sah, short, plain = _count_rows(
+                data_rows_read(), header_width, width, nik_col, plain, meter)
         meter.done(data_rows)
         prof.update(rows=data_rows, blank_rows=blank_rows, plain=plain)
         if nik_col is not None:
@@ -268,6 +264,66 @@ def profile_part(ref: PartRef) -> tuple[dict, list[Finding]]:
     except readers.ReadError as err:
         findings.append(_fmt_error(name, err))
     return prof, findings
+
+
+def _count_rows(rows: Iterator[tuple[int, list[str], frozenset, bool]], header_width: int, width: int,
+                nik_col: int | None, plain: bool, meter: progress.Meter) -> tuple[int, int, int, list[int], bool]:
+    """Data rows, blank rows, valid NIKs, the first short rows and whether the part stays plain, row by row.
+
+    One loop over every row of the file: it runs for each of the ~345,000 rows of a DTKS ART file.
+    """
+    data_rows = blank_rows = nik_sah = 0
+    short: list[int] = []
+    for row_no, cells, numeric, report_short in rows:
+        if plain and (len(cells) != header_width or '"' in "".join(cells)):
+            plain = False
+        if readers.is_blank(cells):
+            blank_rows += 1
+            continue
+        data_rows += 1
+        if nik_col is not None:
+            value = cells[nik_col] if nik_col < len(cells) else ""
+            nik_sah += nik_col not in numeric and rules.is_nik_valid(rules.nomor_bersih(value))
+        if report_short and len(cells) < width and len(short) < 5:
+            short.append(row_no)
+        meter.update(row_no)
+    return data_rows, blank_rows, nik_sah, short, plain
+
+
+def _count_lines(part: readers.Part, prof: dict, header_row: int, header_width: int, width: int,
+                 nik_col: int | None, head_rows: int, plain: bool, meter: progress.Meter
+                 ) -> tuple[int, int, int, list[int], bool] | None:
+    """The counts of profile_part's row loop for a CSV part without any quote character, or None for another.
+
+    Such a part's records are its lines and its cells the pieces between delimiters, so a line is counted
+    without being parsed into cells: about five times faster for a DTKS ART file. Any line that would need
+    the csv module (readers.NotPlain) sends the whole part back to the row loop.
+    """
+    delim = prof["delimiter"]
+    data_rows = blank_rows = nik_sah = 0
+    short: list[int] = []
+    try:
+        for row_no, line in readers.iter_plain_lines(part, prof["encoding"]):
+            if row_no <= header_row:
+                continue
+            cells = line.count(delim) + 1 if line else 0  # the csv module reads an empty line as no cell
+            if plain and cells != header_width:
+                plain = False
+            if not line.replace(delim, "").strip():  # every cell empty or white space
+                blank_rows += 1
+                continue
+            data_rows += 1
+            if nik_col is not None:
+                value = line.split(delim, nik_col + 1)[nik_col] if nik_col < cells else ""
+                nik_sah += rules.is_nik_valid(rules.nomor_bersih(value))
+            if row_no > head_rows and cells < width and len(short) < 5:  # as the row loop reports them
+                short.append(row_no)
+            if not data_rows % 65536:
+                meter.update(row_no)
+    except readers.NotPlain as exc:
+        log.info("%s is checked row by row (%s)", prof["name"], exc)
+        return None
+    return data_rows, blank_rows, nik_sah, short, plain
 
 
 def _find_header(entity: sources.Entity, head: list[tuple[int, list[str]]]

@@ -40,7 +40,7 @@ class Model:
     sources: tuple[str, ...] = ()
     key: tuple[str, ...] = ()
     staging: str | None = None
-    conflicts_from: str | None = None
+    key_conflicts: str | None = None  # "error": rows that share the key with different content fail the build
     meta: dict = field(default_factory=dict, hash=False, compare=False)
 
     @property
@@ -67,7 +67,7 @@ def models(sql_dir: Path) -> tuple[Model, ...]:
         out.append(Model(
             name=m["name"], materialized=m["materialized"], path=sql_dir / "warehouse" / f"{m['name']}.sql",
             sources=tuple(m.get("sources", ())), key=tuple(m.get("key", ())),
-            staging=m.get("staging"), conflicts_from=m.get("conflicts_from"), meta=m,
+            staging=m.get("staging"), key_conflicts=m.get("key_conflicts"), meta=m,
         ))
     return tuple(out)
 
@@ -190,7 +190,7 @@ def build(conn, sql_dir: Path, submission_id: int, source: str, file_names: dict
             cur.execute(sql.SQL("create table {} as select * from (").format(part) + sql.SQL(m.select)
                         + sql.SQL(") as m where m.submission_id = {}").format(sql.Literal(sid)))
             result.rows[m.name] = cur.rowcount
-            if m.conflicts_from:
+            if m.key_conflicts == "error":
                 result.findings += _conflicts(cur, m, part, file_names)
             cur.execute(sql.SQL("alter table {} attach partition {} for values in ({})").format(
                 _ident("warehouse", f"{m.name}_riwayat"), part, sql.Literal(sid)))

@@ -163,7 +163,8 @@ def test_raw_gate_counts_lines_as_it_counts_rows(tmp_path, monkeypatch, encoding
     for i in range(40):
         nik = f"35030141078{i:05d}" if i % 3 else f"3503.0141 0780-{i:04d}"
         rows.append([nik, f"NAMA {i}", "3503010000000002", "KARANGAN", "Ds. Sumber", "Dsn. Krajan – Gg. Mawar"])
-    rows += [["\u00a0", "", "", "", "", ""], ["1E+15", "X", "", "", "", "", "LEBIH"], ["3503014107800002"], ["", "", ""]]
+    rows += [["\u00a0", "", "", "", "", ""], ["1E+15", "X", "", "", "", "", "LEBIH"], ["3503014107800002"],
+             ["", "", ""]]
     text = newline.join(delim.join(r) for r in rows)  # no line end after the last row
     path = tmp_path / "daftar.csv"
     path.write_bytes(text.encode(encoding))
@@ -184,8 +185,8 @@ def test_raw_gate_counts_lines_as_it_counts_rows(tmp_path, monkeypatch, encoding
 def test_raw_gate_reads_rows_when_lines_are_not_records(tmp_path, monkeypatch, body):
     """A quote, a lone carriage return or a NUL: the raw gate reads the part row by row, with the same result."""
     path = tmp_path / "daftar.csv"
-    path.write_text(",".join(HEADER) + "\n" + "3503014107800002,A,1,A,B,C\n" * 12 + body + "3503014107800003,B,1,A,B,C\n",
-                    newline="")
+    rows = "3503014107800002,A,1,A,B,C\n" * 12 + body + "3503014107800003,B,1,A,B,C\n"
+    path.write_text(",".join(HEADER) + "\n" + rows, newline="")
     fast, slow, used_lines = _profiles(path, monkeypatch)
     assert not used_lines
     assert fast == slow

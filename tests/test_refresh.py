@@ -4,6 +4,8 @@ leaves the published warehouse as it was."""
 from __future__ import annotations
 
 import dataclasses
+import json
+import shutil
 
 import psycopg2
 import pytest
@@ -103,5 +105,25 @@ def test_each_delivery_is_a_partition_and_a_changed_model_is_rebuilt(settings, l
     assert query(settings, "select to_regclass('warehouse.wilayah_kunci') is not null, "
                            "(select relkind from pg_class where oid = 'warehouse.ref_wilayah_riwayat'::regclass), "
                            "(select count(*) from warehouse.ref_wilayah)") == [(True, "p", 0)]
-    assert {o.state for o in pipeline.refresh(settings, rebuild=True)} == {"terbit"}
+    # the next refresh builds the published reference again by itself (nothing else was waiting)
+    outcomes = pipeline.refresh(settings)
+    assert [o.state for o in outcomes] == ["terbit"]
+    assert query(settings, "select source from audit.submission where submission_id = %s",
+                 (outcomes[0].submission_id,)) == [("ref_wilayah",)]
+    assert snapshot(settings) == before
+
+
+def test_a_failed_rebuild_leaves_the_deliveries_published(settings, lake, tmp_path):
+    r = submit(settings, lake / MEI, "dtks")
+    assert approve_and_refresh(settings, r["submission_id"]).state == "terbit"
+    before = snapshot(settings)
+    published = query(settings, "select sumber, slot, submission_id from warehouse.publikasi order by 1")
+    strict = tmp_path / "expectations"
+    shutil.copytree(settings.expectations_dir, strict)
+    suite = json.loads((strict / "marts" / "rekonsiliasi.json").read_text())
+    suite["expectations"][0]["kwargs"]["value_set"] = [12345]  # a reconciliation that cannot pass
+    (strict / "marts" / "rekonsiliasi.json").write_text(json.dumps(suite))
+    outcomes = pipeline.refresh(dataclasses.replace(settings, expectations_dir=strict), rebuild=True)
+    assert {o.state for o in outcomes} == {"gagal"}
+    assert query(settings, "select sumber, slot, submission_id from warehouse.publikasi order by 1") == published
     assert snapshot(settings) == before

@@ -69,12 +69,20 @@ class Outcome:
         return cls(**d)
 
 
-def pending(conn) -> list[int]:
-    """Approved submissions not processed yet (or whose processing was interrupted), in submission order."""
+def pending(conn, settings) -> list[int]:
+    """Submissions a refresh processes, in submission order.
+
+    Approved ones not processed yet (or whose processing was interrupted), and published ones whose warehouse
+    partition a changed model removed.
+    """
     with conn.cursor() as cur:
         cur.execute("select submission_id from audit.submission where state in ('disetujui', 'diproses') "
                     "order by submission_id")
-        return [r[0] for r in cur.fetchall()]
+        ids = [r[0] for r in cur.fetchall()]
+        rebuilt = warehouse.missing_partitions(cur, settings.sql_dir)
+    if rebuilt:
+        log.warning("published submissions %s are built again: a warehouse model changed", rebuilt)
+    return sorted({*ids, *rebuilt})
 
 
 def _submission(cur, submission_id: int) -> dict:
@@ -110,7 +118,7 @@ def batch_for(settings, submission_id: int) -> list[int]:
             return []
         if sub["state"] not in ("disetujui", "diproses", "gagal"):
             raise _not_approved(submission_id, sub["state"])
-        return _in_order(cur, sorted({submission_id, *pending(conn)}))
+        return _in_order(cur, sorted({submission_id, *pending(conn, settings)}))
 
 
 def start(conn, submission_id: int, by: str = SYSTEM) -> Outcome:
@@ -121,7 +129,9 @@ def start(conn, submission_id: int, by: str = SYSTEM) -> Outcome:
             raise _not_approved(submission_id, sub["state"])
         audit.set_state(cur, submission_id, "diproses", by)
     conn.commit()
-    return Outcome(submission_id, "diproses", slot=(sub["source"], sub["slot"]))
+    # a published submission built again replaces itself: a failed batch leaves it published
+    previous = submission_id if sub["state"] == "terbit" else None
+    return Outcome(submission_id, "diproses", slot=(sub["source"], sub["slot"]), previous=previous)
 
 
 def fail(conn, out: Outcome, stage: str, findings: list[Finding]) -> None:
@@ -380,7 +390,7 @@ def refresh(settings, rebuild: bool = False) -> list[Outcome]:
     init(settings)
     with exclusive(settings):
         with db.connect(settings) as conn:
-            ids = pending(conn)
+            ids = pending(conn, settings)
             with conn.cursor() as cur:
                 if rebuild:
                     cur.execute("select submission_id from warehouse.publikasi")

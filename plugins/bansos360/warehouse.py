@@ -156,6 +156,24 @@ def _load_boundaries(cur) -> None:
                     "with (format csv)", out)
 
 
+def missing_partitions(cur, sql_dir: Path) -> list[int]:
+    """Published submissions without their partition of a history table they feed.
+
+    That happens when ``init`` recreated the table because its model changed: the next refresh builds them
+    again, from their raw files in the lake, before anything reads the warehouse without them.
+    """
+    cur.execute("select sumber, submission_id from warehouse.publikasi order by submission_id")
+    missing = []
+    for source, sid in cur.fetchall():
+        for m in models(sql_dir):
+            if m.materialized == "history" and m.builds_for(source):
+                cur.execute("select to_regclass(%s) is null", (f"warehouse.{m.name}_riwayat_{int(sid)}",))
+                if cur.fetchone()[0]:
+                    missing.append(sid)
+                    break
+    return missing
+
+
 @dataclass
 class BuildResult:
     """What building one submission into the warehouse did."""

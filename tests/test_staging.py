@@ -73,3 +73,15 @@ def test_other_csv_is_read_by_python_with_the_same_rows(settings, tmp_path, monk
     assert len(by_copy) == len(rows) - 1
     if variant == "quoted":
         assert any('SLAMET "MAMAT" SANTOSO' in r for r in by_copy)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_empty_lines_keep_the_copy_path(settings, tmp_path, monkeypatch, caplog, newline):
+    # empty lines right after the header, between rows, two in a row and at the end of the file
+    lines = [HEADER, "", ROWS[0], ROWS[1], "", "", ROWS[3], ""]
+    path = tmp_path / "BNBA TL THP 3.csv"
+    path.write_bytes(newline.join(lines).encode("utf-8") + newline.encode())
+    by_copy, by_python, how = _stage_both_ways(settings, monkeypatch, caplog, path)
+    assert "by PostgreSQL's CSV parser" in how
+    assert by_copy == by_python
+    assert [r[3] for r in by_copy] == [3, 4, 7]  # file row numbers, the header being row 1

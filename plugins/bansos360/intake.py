@@ -208,8 +208,9 @@ def profile_part(ref: PartRef) -> tuple[dict, list[Finding]]:
             return prof, findings
         header_width = next(len(cells) for row_no, cells in head if row_no == header_row)
         prof.update(header_row=header_row, columns=mapping, extra_columns=unknown, width=header_width)
-        # "plain": every record has the header's width, no cell holds a quote character, and the lines down to
-        # the header are one record each; PostgreSQL's COPY then reads the cells read here (staging.py)
+        # "plain": every record has the header's width (or is an empty line), no cell holds a quote character,
+        # and the lines down to the header are one record each; PostgreSQL's COPY then reads the cells read
+        # here (staging.py)
         plain = part.fmt == "csv" and not any(
             "\n" in c or "\r" in c or '"' in c for row_no, cells in head if row_no <= header_row for c in cells)
         for col in entity.required:
@@ -275,7 +276,7 @@ def _count_rows(rows: Iterator[tuple[int, list[str], frozenset, bool]], header_w
     data_rows = blank_rows = nik_sah = 0
     short: list[int] = []
     for row_no, cells, numeric, report_short in rows:
-        if plain and (len(cells) != header_width or '"' in "".join(cells)):
+        if plain and ((cells and len(cells) != header_width) or '"' in "".join(cells)):  # empty lines are plain
             plain = False
         if readers.is_blank(cells):
             blank_rows += 1
@@ -307,7 +308,7 @@ def _count_lines(part: readers.Part, prof: dict, header_row: int, header_width: 
             if row_no <= header_row:
                 continue
             cells = line.count(delim) + 1 if line else 0  # the csv module reads an empty line as no cell
-            if plain and cells != header_width:
+            if plain and cells and cells != header_width:  # an empty line is plain (staging._AfterHeader)
                 plain = False
             if not line.replace(delim, "").strip():  # every cell empty or white space
                 blank_rows += 1

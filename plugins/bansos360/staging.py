@@ -162,16 +162,19 @@ def _rows(part: readers.Part, prof: dict, idx: list[int], canon: list[str], subm
         yield [submission_id, file_id, member, row_no, num, *values]
 
 
+def _tables(cur, submission_id: int) -> list[sql.Composable]:
+    """The staging tables of a submission's source kind."""
+    cur.execute("select source from audit.submission where submission_id = %s", (submission_id,))
+    (source,) = cur.fetchone()
+    return [sql.Identifier(*e.staging_table.split(".")) for e in sources.source_kinds()[source].entities]
+
+
 def count(conn, submission_id: int) -> int:
     """Rows a submission has in its staging tables (they are unlogged: a server crash empties them)."""
     with conn.cursor() as cur:
-        cur.execute("select source from audit.submission where submission_id = %s", (submission_id,))
-        (source,) = cur.fetchone()
         total = 0
-        for entity in sources.source_kinds()[source].entities:
-            schema, table = entity.staging_table.split(".")
-            cur.execute(sql.SQL("select count(*) from {}.{} where submission_id = %s").format(
-                sql.Identifier(schema), sql.Identifier(table)), (submission_id,))
+        for table in _tables(cur, submission_id):
+            cur.execute(sql.SQL("select count(*) from {} where submission_id = %s").format(table), (submission_id,))
             total += cur.fetchone()[0]
     return total
 
@@ -181,10 +184,7 @@ def clear(cur, submission_id: int) -> None:
 
     A table left with no other submission's rows is truncated, which gives its space back at once.
     """
-    cur.execute("select source from audit.submission where submission_id = %s", (submission_id,))
-    (source,) = cur.fetchone()
-    for entity in sources.source_kinds()[source].entities:
-        table = sql.Identifier(*entity.staging_table.split("."))
+    for table in _tables(cur, submission_id):
         cur.execute(sql.SQL("select exists (select from {} where submission_id <> %s)").format(table),
                     (submission_id,))
         if cur.fetchone()[0]:

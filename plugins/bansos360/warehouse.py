@@ -156,6 +156,11 @@ def _load_boundaries(cur) -> None:
                     "with (format csv)", out)
 
 
+def _partition(m: Model, submission_id: int) -> str:
+    """The name (in schema ``warehouse``) of a submission's partition of a history model's table."""
+    return f"{m.name}_riwayat_{int(submission_id)}"
+
+
 def missing_partitions(cur, sql_dir: Path) -> list[int]:
     """Published submissions without their partition of a history table they feed.
 
@@ -167,7 +172,7 @@ def missing_partitions(cur, sql_dir: Path) -> list[int]:
     for source, sid in cur.fetchall():
         for m in models(sql_dir):
             if m.materialized == "history" and m.builds_for(source):
-                cur.execute("select to_regclass(%s) is null", (f"warehouse.{m.name}_riwayat_{int(sid)}",))
+                cur.execute("select to_regclass(%s) is null", (f"warehouse.{_partition(m, sid)}",))
                 if cur.fetchone()[0]:
                     missing.append(sid)
                     break
@@ -203,7 +208,7 @@ def build(conn, sql_dir: Path, submission_id: int, source: str, file_names: dict
         for m in models(sql_dir):
             if m.materialized != "history" or not m.builds_for(source):
                 continue
-            part = _ident("warehouse", f"{m.name}_riwayat_{sid}")
+            part = _ident("warehouse", _partition(m, sid))
             cur.execute(sql.SQL("drop table if exists {}").format(part))
             cur.execute(sql.SQL("create table {} as select * from (").format(part) + sql.SQL(m.select)
                         + sql.SQL(") as m where m.submission_id = {}").format(sql.Literal(sid)))

@@ -29,6 +29,39 @@ def pg_home(tmp_path_factory) -> Path:
     embedded.stop(home)
 
 
+# Debian 12's PostgreSQL 15, the version the Kominfo server runs (.ci/run installs it)
+PG15_BIN = Path(os.environ.get("BANSOS360_TEST_PG15_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+@pytest.fixture(scope="session")
+def pg15_home(tmp_path_factory) -> Path:
+    """A second server, Debian's PostgreSQL 15 (with libxml), started once for the session."""
+    assert (PG15_BIN / "postgres").exists(), f"Debian PostgreSQL 15 missing at {PG15_BIN} (apt install postgresql-15)"
+    home = tmp_path_factory.mktemp("pg15")
+    embedded.start(home, bin_dir=PG15_BIN)
+    yield home
+    embedded.stop(home, bin_dir=PG15_BIN)
+
+
+def load_lake(url: str, home: Path, lake: Path) -> config.Settings:
+    """The whole synthetic lake submitted, approved and refreshed into the database at ``url``."""
+    s = dataclasses.replace(config.load(), database_url=url, lake=home / "lake", home=home)
+    pipeline.init(s)
+    submit_manifest(s, lake)
+    with psycopg2.connect(url) as conn:
+        intake.approve(conn, [], "kabid", all_checked=True)
+    outcomes = pipeline.refresh(s)
+    assert all(o.state == "terbit" for o in outcomes), [o.findings for o in outcomes if o.state != "terbit"]
+    return s
+
+
+@pytest.fixture(scope="session")
+def loaded15(pg15_home, lake, tmp_path_factory) -> config.Settings:
+    """The synthetic lake published on Debian's PostgreSQL 15 (read-only for tests)."""
+    return load_lake(new_database(pg15_home, "loaded_lake", bin_dir=PG15_BIN), tmp_path_factory.mktemp("loaded15"),
+                     lake)
+
+
 def _new_database(pg_home: Path, name: str) -> str:
     return new_database(pg_home, name)
 
@@ -53,16 +86,7 @@ def lake(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def loaded(pg_home, lake, tmp_path_factory) -> config.Settings:
     """A database holding the whole synthetic lake, submitted, approved and refreshed (read-only for tests)."""
-    url = _new_database(pg_home, "loaded_lake")
-    home = tmp_path_factory.mktemp("loaded")
-    s = dataclasses.replace(config.load(), database_url=url, lake=home / "lake", home=home)
-    pipeline.init(s)
-    submit_manifest(s, lake)
-    with psycopg2.connect(url) as conn:
-        intake.approve(conn, [], "kabid", all_checked=True)
-    outcomes = pipeline.refresh(s)
-    assert all(o.state == "terbit" for o in outcomes), [o.findings for o in outcomes if o.state != "terbit"]
-    return s
+    return load_lake(_new_database(pg_home, "loaded_lake"), tmp_path_factory.mktemp("loaded"), lake)
 
 
 def submit_manifest(s: config.Settings, lake: Path) -> list[dict]:

@@ -12,9 +12,9 @@ import psycopg2
 from bansos360 import embedded, intake, pipeline
 
 
-def new_database(pg_home: Path, name: str) -> str:
-    """A fresh, empty database on the session's embedded server; its URL."""
-    server_url = embedded.start(pg_home)
+def new_database(pg_home: Path, name: str, bin_dir: Path | None = None) -> str:
+    """A fresh, empty database on the session's embedded server (or the server of ``bin_dir``); its URL."""
+    server_url = embedded.start(pg_home, bin_dir=bin_dir)
     admin = psycopg2.connect(server_url.rsplit("/", 1)[0] + "/postgres")
     admin.autocommit = True
     with admin.cursor() as cur:

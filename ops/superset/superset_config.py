@@ -2,9 +2,13 @@
 
 Set by ``bansos360 superset`` (plugins/bansos360/superset_runtime.py): ``SUPERSET_SECRET_KEY``,
 ``SUPERSET_GUEST_TOKEN_SECRET`` (both generated once into ``$BANSOS360_HOME/superset/kunci.json``),
-``SUPERSET_METADATA_URL`` and ``BANSOS360_EMBED_SITES`` (the village sites allowed to frame the embeds).
+``SUPERSET_METADATA_URL``, ``BANSOS360_EMBED_SITES`` (the village sites allowed to frame the embeds),
+``BANSOS360_DB_ROLE_SECRET`` and ``BANSOS360_DB_ROLES`` (which PostgreSQL role each Superset role reads as).
 """
 
+import hashlib
+import hmac
+import json
 import os
 import sys
 from pathlib import Path
@@ -58,3 +62,41 @@ TALISMAN_CONFIG = {
 TALISMAN_DEV_CONFIG = TALISMAN_CONFIG
 
 BLUEPRINTS = [embed_blueprint]
+
+# Least privilege in the database (docs/privacy.md). Superset stores one connection to the warehouse, as
+# `bansos360_tanpa_akses`, which reads nothing; every engine Superset opens for a request is switched here to
+# the PostgreSQL role of the request's user: the Dinsos analysts' and Admin's, the readers', one per kecamatan
+# (row-level-security policies limit it to its kode_kec), or the guests' (public village aggregates only).
+# PostgreSQL enforces what each role reads, whatever SQL a request carries; Superset's own RLS clauses are
+# a second barrier, not the only one.
+DB_ROLE_NOBODY = "bansos360_tanpa_akses"
+DB_ROLE_GUEST = "bansos360_publik"
+DB_ROLES_WIDEST_FIRST = ("bansos360_analis", "bansos360_pembaca")
+DB_ROLE_SECRET = os.environ["BANSOS360_DB_ROLE_SECRET"]
+DB_ROLES = json.loads(os.environ.get("BANSOS360_DB_ROLES") or "{}")
+
+
+def database_role(security_manager) -> str:
+    """The PostgreSQL role of the current request's user; the one that reads nothing when none applies."""
+    from flask import g, has_request_context  # noqa: PLC0415 - inside the app only
+
+    user = getattr(g, "user", None) if has_request_context() else None
+    if user is None:
+        return DB_ROLE_NOBODY
+    if security_manager.is_guest_user(user):
+        return DB_ROLE_GUEST
+    if getattr(user, "is_anonymous", True):
+        return DB_ROLE_NOBODY
+    mapped = {DB_ROLES[r.name] for r in getattr(user, "roles", []) if r.name in DB_ROLES}
+    for widest in DB_ROLES_WIDEST_FIRST:
+        if widest in mapped:
+            return widest
+    # one kecamatan role; a user given two kecamatan (or none of the mapped roles) reads nothing
+    return mapped.pop() if len(mapped) == 1 else DB_ROLE_NOBODY
+
+
+def DB_CONNECTION_MUTATOR(uri, params, username, security_manager, source):  # noqa: N802 - Superset's name
+    """Connect as the request user's class role, with its password derived from the installation's secret."""
+    role = database_role(security_manager)
+    password = hmac.new(DB_ROLE_SECRET.encode(), role.encode(), hashlib.sha256).hexdigest()
+    return uri.set(username=role, password=password), params

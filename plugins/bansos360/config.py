@@ -39,7 +39,6 @@ class Settings:
     superset_url: str = "http://127.0.0.1:8088"
     superset_public_url: str = "http://127.0.0.1:8088"
     mart_workers: int = 2
-    superset_db_role: str = "bansos360_pembaca"
     embed_sites: tuple[str, ...] = ()
 
 
@@ -68,7 +67,6 @@ def load() -> Settings:
         superset_url=(os.environ.get("BANSOS360_SUPERSET_URL") or "http://127.0.0.1:8088").rstrip("/"),
         superset_public_url=(os.environ.get("BANSOS360_SUPERSET_PUBLIC_URL") or os.environ.get("BANSOS360_SUPERSET_URL")
                              or "http://127.0.0.1:8088").rstrip("/"),
-        superset_db_role=os.environ.get("BANSOS360_SUPERSET_DB_ROLE") or "bansos360_pembaca",
         mart_workers=max(1, int(_float("BANSOS360_MART_WORKERS", 2))),
         embed_sites=tuple(s.strip().rstrip("/") for s in os.environ.get("BANSOS360_EMBED_SITES", "").split(",")
                           if s.strip()),

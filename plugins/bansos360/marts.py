@@ -19,7 +19,7 @@ import psycopg2
 import yaml
 from psycopg2 import sql
 
-from bansos360 import db, gate
+from bansos360 import db, db_access, gate
 from bansos360.audit import Finding
 
 log = logging.getLogger(__name__)
@@ -71,10 +71,8 @@ def build(conn, settings) -> dict[str, float]:
         for (aside,) in cur.fetchall():  # marts set aside by an earlier swap while readers held them
             cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(aside)))
         cur.execute(sql.SQL("create schema {}").format(sql.Identifier(NEXT)))
-        cur.execute("select 1 from pg_roles where rolname = %s", (settings.superset_db_role,))
-        if cur.fetchone():  # Superset's read-only role keeps reading the marts once they are swapped in
-            grant_read(cur, NEXT, settings.superset_db_role)
     conn.commit()
+    db_access.ensure_roles(conn)  # a kecamatan of a newly published region reference gets its role
     todo = list(models(settings.sql_dir))
     needs = {m.name: dependencies(m) for m in todo}
     unknown = {d for ds in needs.values() for d in ds} - set(needs)
@@ -104,16 +102,17 @@ def build(conn, settings) -> dict[str, float]:
     finally:
         for w in workers:
             w.close()
+    grant(conn, settings, NEXT)  # the swap publishes the grants and policies with the tables
     return seconds
 
 
-def grant_read(cur, schema: str, role: str) -> None:
-    """Read access for ``role`` (Superset's) to a marts schema: the live one, or a ``marts_next`` being built."""
-    ident = sql.Identifier(role)
-    cur.execute(sql.SQL("grant usage on schema {} to {}").format(sql.Identifier(schema), ident))
-    cur.execute(sql.SQL("grant select on all tables in schema {} to {}").format(sql.Identifier(schema), ident))
-    cur.execute(sql.SQL("alter default privileges in schema {} grant select on tables to {}").format(
-        sql.Identifier(schema), ident))
+def grant(conn, settings, schema: str = LIVE) -> None:
+    """Grants and row-level-security policies of a marts schema for the access classes (db_access)."""
+    with conn.cursor() as cur:
+        cur.execute("select 1 from pg_namespace where nspname = %s", (schema,))
+        if cur.fetchone():
+            db_access.grant_marts(cur, schema, models(settings.sql_dir), db_access.kecamatan_codes(cur))
+    conn.commit()
 
 
 def _prepare(conn, settings) -> None:

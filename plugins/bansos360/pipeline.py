@@ -13,7 +13,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
-from bansos360 import audit, config, db, gate, marts, sources, staging, warehouse
+from bansos360 import audit, config, db, db_access, gate, marts, sources, staging, warehouse
 from bansos360.audit import Finding
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,9 @@ def init(settings: config.Settings) -> None:
     with db.connect(settings) as conn:
         db.migrate(conn, settings.sql_dir)
         warehouse.init(conn, settings.sql_dir)
+        db_access.harden(conn)  # no function that runs SQL given as text, for any role but the owner
+        db_access.ensure_roles(conn)
+        marts.grant(conn, settings)  # published marts of an earlier release get this release's rights
         with conn.cursor() as cur:
             cur.execute("select count(*) from audit.submission where source = 'ref_wilayah'")
             has_reference = cur.fetchone()[0] > 0

@@ -45,8 +45,15 @@ def secret(settings, name: str) -> str:
     return keys[name]
 
 
+def db_role_secret(settings) -> str:
+    """The secret the class roles' passwords derive from (db_access.password); Superset derives the same."""
+    return os.environ.get("BANSOS360_DB_ROLE_SECRET") or secret(settings, "peran_basis_data")
+
+
 def environment(settings) -> dict[str, str]:
     """The environment of Superset's commands and server (the secret key generated once, mode 0600)."""
+    from bansos360 import superset_sync  # noqa: PLC0415 - it imports this module
+
     warehouse = urlsplit(db.database_url(settings))
     metadata = os.environ.get("SUPERSET_METADATA_URL") or urlunsplit(
         warehouse._replace(scheme="postgresql+psycopg2", path="/" + METADATA_DATABASE))
@@ -55,6 +62,9 @@ def environment(settings) -> dict[str, str]:
             "SUPERSET_GUEST_TOKEN_SECRET": (os.environ.get("SUPERSET_GUEST_TOKEN_SECRET")
                                             or secret(settings, "guest_token_secret")),
             "BANSOS360_EMBED_SITES": ",".join(settings.embed_sites),
+            # who reaches the warehouse as which PostgreSQL role (superset_config.DB_CONNECTION_MUTATOR)
+            "BANSOS360_DB_ROLE_SECRET": db_role_secret(settings),
+            "BANSOS360_DB_ROLES": json.dumps(superset_sync.database_roles(superset_sync.access_spec())),
             "BANSOS360_SUPERSET_PUBLIC_URL": settings.superset_public_url,
             "SUPERSET_HOME": str(home(settings)), "FLASK_APP": "superset"}
 

@@ -1,8 +1,8 @@
 """``bansos360 superset sync|export``: the assets of ``superset_assets/`` into Superset and back, over its REST API.
 
 ``sync`` (idempotent; twice = no change):
-1. the read-only PostgreSQL role Superset connects as (``BANSOS360_SUPERSET_DB_ROLE``): LOGIN, a password generated
-   once into ``$BANSOS360_HOME/superset/kunci.json``, USAGE on ``marts`` and ``util``, SELECT on the marts (the
+1. the PostgreSQL roles of the access classes (db_access), each with a password derived from a secret generated
+   once into ``$BANSOS360_HOME/superset/kunci.json``, and the marts' grants and row-level-security policies (the
    mart build grants the same on every new ``marts_next``);
 2. the assets (database, datasets, charts, dashboards; one YAML per asset keyed by UUID) zipped and imported
    through ``/api/v1/assets/import/`` with overwrite; the database URI is this installation's, its password is
@@ -35,9 +35,8 @@ from urllib.parse import urlsplit
 
 import httpx
 import yaml
-from psycopg2 import sql
 
-from bansos360 import config, db, marts, superset_runtime
+from bansos360 import config, db, db_access, marts, superset_runtime
 
 ASSETS = config.REPO_ROOT / "superset_assets"
 DATABASE_FILE = "databases/gudang_bansos360.yaml"
@@ -81,24 +80,29 @@ def kecamatan_roles(spec: dict) -> dict[str, str]:
     return {spec["kecamatan_role"]["name"].format(kode_kec=k, nama_kec=n): k for k, n in kecamatan()}
 
 
-# --- the read-only database role ------------------------------------------------------------------------------
+# --- the database roles ----------------------------------------------------------------------------------------
 
-def ensure_reader(settings) -> tuple[str, str]:
-    """Create or update the read-only role; return its name and password."""
-    role, password = settings.superset_db_role, superset_runtime.secret(settings, "pembaca_password")
-    with db.connect(settings) as conn, conn.cursor() as cur:
-        cur.execute("select 1 from pg_roles where rolname = %s", (role,))
-        verb = "alter" if cur.fetchone() else "create"
-        cur.execute(sql.SQL(verb + " role {} login password %s nosuperuser nocreatedb nocreaterole noinherit")
-                    .format(sql.Identifier(role)), (password,))
-        cur.execute(sql.SQL("grant connect on database {} to {}").format(
-            sql.Identifier(conn.info.dbname), sql.Identifier(role)))
-        cur.execute("select 1 from pg_namespace where nspname = 'marts'")
-        if cur.fetchone():
-            marts.grant_read(cur, marts.LIVE, role)
-        cur.execute(sql.SQL("grant usage on schema util to {}").format(sql.Identifier(role)))
-        conn.commit()
-    return role, password
+def database_roles(spec: dict) -> dict[str, str]:
+    """Superset role name -> the PostgreSQL role its users reach the warehouse as (akses.yml ``basis_data``)."""
+    fixed = {"analis": db_access.ANALIS, "pembaca": db_access.PEMBACA, "publik": db_access.PUBLIK}
+    out = {name: fixed[cls] for name, cls in spec["basis_data"].items()}
+    out.update({name: fixed[rs["basis_data"]] for name, rs in spec["roles"].items()})
+    out[spec["guest_role"]["name"]] = fixed[spec["guest_role"]["basis_data"]]
+    out.update({name: db_access.kecamatan_role(kode) for name, kode in kecamatan_roles(spec).items()})
+    return out
+
+
+def ensure_database_roles(settings) -> tuple[str, str]:
+    """Every class role with its password, the marts' grants; the role and password Superset's connection names.
+
+    Superset stores one connection, as ``bansos360_tanpa_akses`` (which reads nothing); its
+    ``DB_CONNECTION_MUTATOR`` swaps in the role of each request's user (ops/superset/superset_config.py).
+    """
+    secret = superset_runtime.db_role_secret(settings)
+    with db.connect(settings) as conn:
+        db_access.ensure_roles(conn, secret)
+        marts.grant(conn, settings)
+    return db_access.TANPA_AKSES, db_access.password(secret, db_access.TANPA_AKSES)
 
 
 def database_uri(settings, role: str) -> str:
@@ -213,7 +217,7 @@ def _password(entry: dict) -> str:
 
 def sync(settings, users_file: Path | None = None, assets: Path = ASSETS) -> dict:
     """Import the assets and apply roles, row-level security, embedding and users; return what was done."""
-    role, password = ensure_reader(settings)
+    role, password = ensure_database_roles(settings)
     api = Api.login(settings.superset_url, *admin_login(settings, users_file))
     files = asset_files(assets)
     api.call("POST", "/api/v1/assets/import/",
@@ -427,7 +431,7 @@ def export(settings, users_file: Path | None = None, assets: Path = ASSETS) -> l
                 continue
             name = existing.get(data["uuid"]) or _new_name(parts[1], data)
             if name.startswith("databases/"):  # this installation's address is set by sync; never a password
-                data["sqlalchemy_uri"] = "postgresql+psycopg2://bansos360_pembaca@localhost:5432/bansos360"
+                data["sqlalchemy_uri"] = f"postgresql+psycopg2://{db_access.TANPA_AKSES}@localhost:5432/bansos360"
             path = assets / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(dump(data))

@@ -1,5 +1,6 @@
 -- Dashboard 5 for readers not cleared for by-name-by-address data: mart_kpm with names masked (each word
--- keeps its first 3 characters) and NIK and No. KK masked (first 10 digits kept); no address, no raw NIK.
+-- keeps its first 3 characters) and NIK and No. KK masked (first 6 digits, the region, kept); no address, no
+-- raw NIK. A table, so that row-level security limits a kecamatan role to its rows (docs/privacy.md).
 -- One row per KPM row. Key: (submission_id, source_row).
 select
     -- ids

@@ -1,0 +1,189 @@
+"""PostgreSQL itself refuses every dashboard class anything beyond its rights (docs/privacy.md), on the embedded
+server and on Debian's PostgreSQL 15 with libxml (the Kominfo server's): each class role connects directly and
+tries what a crafted chart request could carry."""
+
+from __future__ import annotations
+
+import dataclasses
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg2
+import pytest
+
+from bansos360 import db_access, marts, pipeline
+from tests.conftest import query
+
+KEC = "35.03.05"
+OTHER_KEC = "35.03.01"
+CLASS_ROLES = {
+    "analis": db_access.ANALIS,
+    "pembaca": db_access.PEMBACA,
+    "kecamatan": db_access.kecamatan_role(KEC),
+    "publik": db_access.PUBLIK,
+    "tanpa_akses": db_access.TANPA_AKSES,
+}
+# what each class may read, by the models.yml level of a mart
+READS = {"analis": {"analis", "pembaca", "publik"}, "pembaca": {"pembaca", "publik"}, "kecamatan": {"pembaca"},
+         "publik": {"publik"}, "tanpa_akses": set()}
+
+
+@pytest.fixture(params=["embedded", "debian15"], scope="module")
+def warehouse(request):
+    """The published synthetic lake on one of the two servers."""
+    return request.getfixturevalue("loaded" if request.param == "embedded" else "loaded15")
+
+
+def _as(s, role: str):
+    u = urlsplit(s.database_url)
+    conn = psycopg2.connect(urlunsplit(u._replace(netloc=f"{role}@{u.hostname}:{u.port}")))
+    conn.autocommit = True
+    return conn
+
+
+def run_as(s, role: str, statement: str, params=None):
+    """("ok", rows) or ("refused", SQLSTATE) of one statement run as ``role``."""
+    conn = _as(s, role)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(statement, params)
+            return "ok", cur.fetchall() if cur.description else []
+    except psycopg2.Error as exc:
+        return "refused", exc.pgcode
+    finally:
+        conn.close()
+
+
+def test_every_class_reads_exactly_the_marts_of_its_level(warehouse):
+    for m in marts.models(warehouse.sql_dir):
+        level = m.meta["akses"]
+        for cls, role in CLASS_ROLES.items():
+            got = run_as(warehouse, role, f"select count(*) from marts.{m.name}")
+            allowed = level in READS[cls]
+            assert (got[0] == "ok") == allowed, (cls, m.name, got)
+            if allowed:
+                continue
+            assert got == ("refused", "42501"), (cls, m.name, got)  # insufficient_privilege, not a mere error
+
+
+def test_personal_columns_are_withheld_from_readers_column_by_column(warehouse):
+    withheld = [(m.name, c) for m in marts.models(warehouse.sql_dir) for c in m.meta.get("pribadi", ())]
+    assert ("mart_kpm_nik", "nik") in withheld
+    for table, column in withheld:
+        for cls in ("pembaca", "kecamatan"):
+            assert run_as(warehouse, CLASS_ROLES[cls], f"select {column} from marts.{table} limit 1") == \
+                ("refused", "42501"), (cls, table, column)
+            # nor through a whole-row reference or a star
+            assert run_as(warehouse, CLASS_ROLES[cls], f"select t::text from marts.{table} as t limit 1")[0] == \
+                "refused"
+        assert run_as(warehouse, db_access.ANALIS, f"select {column} from marts.{table} limit 1")[0] == "ok"
+
+
+def test_a_kecamatan_role_reads_its_own_rows_and_no_other_whatever_the_query(warehouse):
+    pembaca_tables = [m.name for m in marts.models(warehouse.sql_dir) if m.meta["akses"] == "pembaca"]
+    for kode in (KEC, OTHER_KEC):
+        role, seen = db_access.kecamatan_role(kode), 0
+        for table in pembaca_tables:
+            own = query(warehouse, f"select count(*) from marts.{table} where kode_kec = %s", (kode,))[0][0]  # noqa: S608
+            assert run_as(warehouse, role, f"select count(*) from marts.{table}") == ("ok", [(own,)]), (kode, table)
+            for tricky in (f"select count(*) from marts.{table} where kode_kec <> '{kode}' or true",  # noqa: S608
+                           f"select count(*) from marts.{table} where kode_kec is null or kode_kec is not null",
+                           f"select count(*) from (select kode_kec from marts.{table} union all "
+                           f"select kode_kec from marts.{table}) as u where kode_kec is distinct from '{kode}'"):
+                status, rows = run_as(warehouse, role, tricky)
+                assert status == "ok" and rows[0][0] in (own, 0), (kode, table, tricky, rows)
+                if "distinct" in tricky:
+                    assert rows == [(0,)]
+            seen += own
+        assert seen > 0  # the test lake has rows in both kecamatan
+
+
+QUERY_FROM_TEXT = [
+    "select ts_stat('select to_tsvector(nik) from marts.mart_kpm')",
+    "select ts_stat('select to_tsvector(nik) from marts.mart_kpm', 'ab')",
+    "select ts_rewrite('a'::tsquery, 'select to_tsquery(nik), to_tsquery(nik) from marts.mart_kpm')",
+    "select query_to_xml('select nik, nama from marts.mart_kpm', true, true, '')",
+    "select query_to_xml_and_xmlschema('select nik from marts.mart_kpm', true, true, '')",
+    "select query_to_xmlschema('select nik from marts.mart_kpm', true, true, '')",
+    "select table_to_xml('marts.kpm_tersamar'::regclass, true, true, '')",
+    "select table_to_xmlschema('marts.mart_kpm'::regclass, true, true, '')",
+    "select schema_to_xml('marts', true, true, '')",
+    "select database_to_xml(true, true, '')",
+    "select cursor_to_xml('c', 1, true, true, '')",
+    "select pg_read_file('/etc/passwd')",
+    "select pg_read_binary_file('/etc/passwd')",
+    "select pg_ls_dir('.')",
+    "select pg_stat_file('postgresql.conf')",
+    "select lo_from_bytea(0, 'x')",
+    "select lo_import('/etc/passwd')",
+    "select lo_get(1)",
+    "select lo_creat(-1)",
+    "do $$ begin perform 1; end $$",
+]
+ESCAPES = [
+    "set role postgres",
+    "select set_config('role', 'postgres', false)",
+    "set role bansos360_analis",
+    "select set_config('role', 'bansos360_analis', false), count(*) from marts.mart_kpm",
+    "set session authorization postgres",
+    "create temporary table curian (nik text)",
+    "create table public.curian (nik text)",
+    "select count(*) from lake.submission_file",
+    "select count(*) from warehouse.ref_wilayah",
+    "select count(*) from staging.kpm",
+    "select count(*) from audit.submission",
+    "copy (select 1) to '/tmp/bansos360-curian'",
+    "select util.samarkan_nomor('3503050101900001')",
+    "create function public.baca() returns int language sql as 'select 1'",
+    "alter table marts.kpm_tersamar disable row level security",
+    "select set_config('row_security', 'off', false); select count(*) from marts.kpm_tersamar",
+]
+
+
+@pytest.mark.parametrize("cls", ["analis", "pembaca", "kecamatan", "publik", "tanpa_akses"])
+def test_functions_that_run_text_as_sql_and_every_escape_are_refused(warehouse, cls):
+    """The analyst too: an analyst's dashboard cannot run a query from text, read files or leave the marts."""
+    role = CLASS_ROLES[cls]
+    for statement in QUERY_FROM_TEXT + ESCAPES:
+        if cls == "analis" and "bansos360_analis" in statement:
+            continue  # becoming itself
+        status, detail = run_as(warehouse, role, statement)
+        assert status == "refused", (cls, statement, detail)
+        # refused for want of a right, not by accident of syntax (row_security=off on an RLS table: 42501 too)
+        assert detail in ("42501", "3F000", "42P01") or statement.startswith(("set role", "set session")), \
+            (cls, statement, detail)
+
+
+def test_the_server_has_libxml_where_the_xml_functions_matter(warehouse):
+    """On Debian's 15 the SQL/XML functions exist and work for the owner: their refusal above is the revoke."""
+    version = query(warehouse, "show server_version_num")[0][0]
+    if int(version) // 10000 == 15:
+        assert query(warehouse, "select query_to_xml('select 1 as a', true, true, '')::text")[0][0].strip()
+
+
+def test_no_function_of_the_list_is_executable_by_public(warehouse):
+    rows = query(warehouse, "select p.oid::regprocedure::text from pg_proc as p where p.proname = any(%s) "
+                            "and has_function_privilege(%s, p.oid, 'execute')",
+                 (list(db_access.QUERY_FUNCTIONS), db_access.TANPA_AKSES))
+    assert rows == []
+    assert query(warehouse, "select count(*) from pg_proc where proname = any(%s)",
+                 (list(db_access.QUERY_FUNCTIONS),))[0][0] >= 50  # the list names real functions
+
+
+def test_statistics_do_not_leak_rows_a_role_cannot_read(warehouse):
+    """pg_stats shows most common values; a class role sees none of a table it may not read in full."""
+    for cls in ("pembaca", "kecamatan", "publik"):
+        status, rows = run_as(warehouse, CLASS_ROLES[cls],
+                              "select tablename, attname from pg_stats where schemaname = 'marts'")
+        assert status == "ok"
+        assert rows == [], (cls, rows[:5])  # every mart table has row-level security: no statistics at all
+
+
+def test_a_republish_keeps_the_grants_and_the_policies(settings):
+    s, peta = settings, "select count(*), count(distinct kode_kec) from marts.peta_wilayah"
+    before = run_as(s, db_access.kecamatan_role(KEC), peta)
+    assert before[0] == "ok" and before[1][0][1] == 1
+    assert all(o.state == "terbit" for o in pipeline.refresh(dataclasses.replace(s), rebuild=True))
+    after = run_as(s, db_access.kecamatan_role(KEC), peta)
+    assert after == before
+    assert run_as(s, db_access.PEMBACA, "select count(*) from marts.mart_kpm") == ("refused", "42501")
+    assert run_as(s, db_access.PUBLIK, "select count(*) from marts.peta_wilayah") == ("refused", "42501")

@@ -62,6 +62,24 @@ def loaded15(pg15_home, lake, tmp_path_factory) -> config.Settings:
                      lake)
 
 
+@pytest.fixture(scope="session")
+def site(loaded, pg_home, tmp_path_factory):
+    """Superset on the published marts of the embedded server (tests/superset_site.py), once per session."""
+    from tests.superset_site import running_site
+
+    with running_site(loaded, pg_home, tmp_path_factory.mktemp("superset")) as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def site15(loaded15, pg15_home, tmp_path_factory):
+    """Superset on the published marts of Debian's PostgreSQL 15, its metadata there too."""
+    from tests.superset_site import running_site
+
+    with running_site(loaded15, pg15_home, tmp_path_factory.mktemp("superset15"), bin_dir=PG15_BIN) as started:
+        yield started
+
+
 def _new_database(pg_home: Path, name: str) -> str:
     return new_database(pg_home, name)
 

@@ -98,6 +98,7 @@ def ensure_roles(conn, secret: str | None = None) -> list[str]:
     """
     database = sql.Identifier(conn.info.dbname)
     with conn.cursor() as cur:
+        cur.execute("select pg_advisory_xact_lock(360361)")  # an init and a mart build may meet here
         roles = class_roles(kecamatan_codes(cur))
         cur.execute("select rolname from pg_roles where rolname = any(%s)", (roles,))
         present = {r[0] for r in cur.fetchall()}

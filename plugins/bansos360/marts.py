@@ -106,12 +106,19 @@ def build(conn, settings) -> dict[str, float]:
     return seconds
 
 
-def grant(conn, settings, schema: str = LIVE) -> None:
-    """Grants and row-level-security policies of a marts schema for the access classes (db_access)."""
+def grant(conn, settings, schema: str = LIVE, unless_granted: bool = False) -> None:
+    """Grants and row-level-security policies of a marts schema for the access classes (db_access).
+
+    ``unless_granted``: leave a schema that has policies already (``init`` at every refresh: the policies take
+    a short exclusive lock on each table, which dashboard readers would wait for); it is for the live marts of
+    a release from before the policies.
+    """
     with conn.cursor() as cur:
         cur.execute("select 1 from pg_namespace where nspname = %s", (schema,))
         if cur.fetchone():
-            db_access.grant_marts(cur, schema, models(settings.sql_dir), db_access.kecamatan_codes(cur))
+            cur.execute("select 1 from pg_policies where schemaname = %s limit 1", (schema,))
+            if not (unless_granted and cur.fetchone()):
+                db_access.grant_marts(cur, schema, models(settings.sql_dir), db_access.kecamatan_codes(cur))
     conn.commit()
 
 

@@ -29,7 +29,7 @@ def init(settings: config.Settings) -> None:
         warehouse.init(conn, settings.sql_dir)
         db_access.harden(conn)  # no function that runs SQL given as text, for any role but the owner
         db_access.ensure_roles(conn)
-        marts.grant(conn, settings)  # published marts of an earlier release get this release's rights
+        marts.grant(conn, settings, unless_granted=True)  # live marts of a release before the policies
         with conn.cursor() as cur:
             cur.execute("select count(*) from audit.submission where source = 'ref_wilayah'")
             has_reference = cur.fetchone()[0] > 0

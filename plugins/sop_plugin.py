@@ -5,6 +5,7 @@ from __future__ import annotations
 from airflow.plugins_manager import AirflowPlugin
 
 from bansos360.sop.app import app
+from bansos360.sop.guard import SecurityHeaders
 
 
 class Bansos360SopPlugin(AirflowPlugin):
@@ -13,3 +14,5 @@ class Bansos360SopPlugin(AirflowPlugin):
     name = "bansos360_sop"
     fastapi_apps = [{"app": app, "url_prefix": "/sop", "name": "SOP BANSOS 360"}]
     external_views = [{"name": "SOP BANSOS 360", "href": "/sop/", "destination": "nav", "url_route": None}]
+    # no page of the API server (Airflow, its login, the SOP pages) may be framed by another site
+    fastapi_root_middlewares = [{"middleware": SecurityHeaders, "name": "Header keamanan BANSOS 360"}]

@@ -32,6 +32,9 @@ def kec_user(kode: str) -> tuple[str, str]:
 
 
 SITE = f"http://127.0.0.1:{free_port()}"  # the example village site (ops/desa), on the allow-list
+# the guest-token limits of the test sites: small, over a short window, so a test can reach them and wait them out
+TOKEN_LIMITS = {"BANSOS360_TOKEN_LIMIT_WINDOW": "6", "BANSOS360_TOKEN_LIMIT_CLIENT": "20",
+                "BANSOS360_TOKEN_LIMIT_DESA": "8"}
 
 
 def users_file(path: Path) -> Path:
@@ -57,12 +60,12 @@ def users_file(path: Path) -> Path:
 def running_site(loaded, server_home: Path, home: Path, bin_dir: Path | None = None):
     """Superset set up, started and synced on the published marts of ``loaded`` (metadata on the same server)."""
     meta = new_database(server_home, "superset_meta", bin_dir=bin_dir)
-    old = os.environ.get("SUPERSET_METADATA_URL")
+    old = {k: os.environ.get(k) for k in ["SUPERSET_METADATA_URL", *TOKEN_LIMITS]}
     url = f"http://127.0.0.1:{free_port()}"
     s = dataclasses.replace(loaded, home=home, superset_url=url, superset_public_url=url, embed_sites=(SITE,))
     users = users_file(home / "pengguna.json")
     try:
-        os.environ["SUPERSET_METADATA_URL"] = meta.replace("postgresql://", "postgresql+psycopg2://")
+        os.environ.update(TOKEN_LIMITS, SUPERSET_METADATA_URL=meta.replace("postgresql://", "postgresql+psycopg2://"))
         try:
             assert superset_runtime.setup(s, users)["admin"] == [ADMIN[0]]
             with psycopg2.connect(meta) as conn, conn.cursor() as cur:  # the lock file's set migrated the metadata
@@ -72,10 +75,11 @@ def running_site(loaded, server_home: Path, home: Path, bin_dir: Path | None = N
             assert (home / "superset" / "kunci.json").stat().st_mode & 0o077 == 0
             superset_runtime.start(s)
         finally:
-            if old is None:
-                os.environ.pop("SUPERSET_METADATA_URL", None)
-            else:
-                os.environ["SUPERSET_METADATA_URL"] = old
+            for key, value in old.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
         first = superset_sync.sync(s, users)
         yield {"settings": s, "users": users, "sync": first, "meta": meta}
     finally:

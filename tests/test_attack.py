@@ -27,6 +27,8 @@ pytestmark = pytest.mark.superset
 OWN_KEC = "35.03.05"
 NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
 NAME = re.compile(r"[A-Z][A-Z'.]+(?: [A-Z][A-Z'.]+)+")
+# the generated SQL, or PostgreSQL's own words, in an answer to a user who is not an analyst
+SQL_TEXT = re.compile(r"(?is)\bselect\b.{0,2000}?\bfrom\s+marts\.|permission denied|\bLINE \d+:")
 
 
 @pytest.fixture(params=["embedded", "debian15"], scope="module")
@@ -246,6 +248,8 @@ def leaks(t, who: str, attempt: Attempt, response: httpx.Response) -> list[str]:
             text += "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
     found = [f"NIK/KK {n[:6]}…" for n in set(NIK.findall(text)) if n in t["numbers"]]
     found += [f"name {n[:3]}…" for n in set(NAME.findall(text)) if n in t["names"]]
+    if SQL_TEXT.search(text):
+        found.append(f"SQL or database message: {SQL_TEXT.search(text).group(0)[:60]}")
     rows = _rows(text)
     if who == "anonim" and rows:
         found.append(f"{len(rows)} rows without a login")
@@ -307,3 +311,46 @@ def test_tampered_expired_and_resigned_guest_tokens_are_refused(target):
                   params={"embed": "00000000-0000-0000-0000-000000000000", "desa": t["desa"]},
                   headers={"Origin": SITE})
     assert r.status_code == 404
+
+
+@pytest.mark.parametrize("who", ["kecamatan", "pembaca", "tamu"])
+def test_superset_itself_refuses_custom_sql_that_no_saved_chart_holds(target, who):
+    """The second barrier: Superset refuses it before PostgreSQL sees it; the analyst may still explore."""
+    t = target
+    ds = t["datasets"]["publik_kpm_desa" if who == "tamu" else "kpm_tersamar"]
+    form = {"slice_id": t["charts"]["e_kpm"], "dashboardId": t["boards"]["embed-desa"]} if who == "tamu" else None
+    crafted = _query(ds, [_sql("upper(kode_desa)")], [_sql("COUNT(*)", "n")], form_data=form)
+    r = _principal(t, who).post("/api/v1/chart/data", json=crafted)
+    # PostgreSQL would run upper(kode_desa) for this role: a refusal (403, not a database error) is Superset's
+    assert r.status_code == 403, (r.status_code, r.text[:300])
+    assert who == "tamu" or "SQL kustom tidak diizinkan" in r.text, r.text[:300]
+    plain = (_query(ds, ["kode_desa", "program"], [_sql("SUM(baris_kpm)", "n")], form_data=form) if who == "tamu"
+             else _query(ds, ["kode_desa"], [_sql("COUNT(*)", "n")]))
+    r = _principal(t, who).post("/api/v1/chart/data", json=plain)
+    assert r.status_code == 200 and r.json()["result"][0]["data"], r.text[:300]
+    assert "query" not in r.json()["result"][0]  # no generated SQL in the answer
+    if who != "tamu":
+        analyst = _login(t, ("analis", "uji-analis"))
+        r = analyst.post("/api/v1/chart/data", json=crafted)
+        assert r.status_code == 200 and "SELECT" in r.json()["result"][0]["query"].upper()
+
+
+def test_guest_tokens_are_rate_limited_per_client_and_per_desa(target):
+    """The test site allows 8 tokens a desa and 20 a client in 6 s, counted in each of its 2 workers."""
+    t = target
+    time.sleep(6.5)  # what earlier tests minted is out of the window
+
+    def mint(desa: str) -> httpx.Response:
+        return httpx.get(f"{t['url']}/bansos360/token-tamu", params={"embed": t["embed"], "desa": desa},
+                         headers={"Origin": SITE})
+
+    one_desa = [mint(t["desa"]) for _ in range(2 * 8 + 1)]
+    limited = [r for r in one_desa if r.status_code == 429]
+    assert limited and "desa" in limited[0].json()["message"] and limited[0].headers["retry-after"] == "6"
+    assert all(r.status_code in (200, 429) for r in one_desa)
+    time.sleep(6.5)
+    many_desa = [mint(f"{t['desa'][:-4]}{n:04d}") for n in range(2 * 20 + 1)]
+    limited = [r for r in many_desa if r.status_code == 429]
+    assert limited and "client" in limited[0].json()["message"]
+    time.sleep(6.5)
+    assert mint(t["desa"]).status_code == 200  # the window passed: tokens again

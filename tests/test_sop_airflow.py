@@ -114,6 +114,34 @@ def test_nobody_unauthenticated_uploads_approves_or_reads(airflow):
     assert not list(airflow.inbox.rglob("a.csv"))
 
 
+def test_no_page_may_be_framed_and_an_oversized_upload_is_refused_before_it_is_read(airflow):
+    with httpx.Client(base_url=airflow.airflow_url, timeout=30) as anon:
+        for page in ("/auth/login/", "/sop/", "/", "/api/v2/monitor/health"):
+            answer = anon.get(page)
+            assert answer.headers.get("x-frame-options") == "DENY", page
+            assert "frame-ancestors 'none'" in answer.headers.get_list("content-security-policy"), page
+            assert answer.headers.get("x-content-type-options") == "nosniff", page
+    with _sop(airflow, "operator") as operator:  # signed in, so only the size can refuse it
+        assert operator.http.get("/sop/unggah").headers.get("x-frame-options") == "DENY"
+        cookie = "; ".join(f"{k}={v}" for k, v in operator.http.cookies.items())
+        auth = operator.http.headers.get("authorization", "")
+    # declared larger than the limit (2048 MB by default): answered from the headers, the 3 GB never sent
+    host, port = airflow.airflow_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as raw:
+        raw.sendall((f"POST /sop/unggah HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\n"
+                     + (f"Authorization: {auth}\r\n" if auth else "")
+                     + "Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 3221225472\r\n\r\n--x\r\n")
+                    .encode())
+        answer = raw.recv(65536).decode(errors="replace")
+    assert answer.startswith("HTTP/1.1 413"), answer[:200]
+    assert "terlalu besar" in answer and "too large" in answer and "2048 MB" in answer
+    # a body of unknown length (chunked) is refused too
+    with httpx.Client(base_url=airflow.airflow_url, timeout=30) as anon:
+        answer = anon.post("/sop/unggah", content=iter([b"--x\r\n"]), headers={"Content-Type": "multipart/form-data"})
+        assert answer.status_code == 411, answer.status_code
+    assert not [p for p in airflow.inbox.rglob("*") if p.is_file() and p.stat().st_size > 1 << 30]
+
+
 def test_lake_uploaded_and_approved_over_http(airflow, lake, manifest):
     with _sop(airflow, "operator") as operator:
         pages = [_upload(operator, lake / e["file"], e) for e in manifest[:BROWSER_FILE]]

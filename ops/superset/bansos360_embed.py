@@ -5,7 +5,10 @@
     that one desa. Only for a page whose ``Origin`` is in the dashboard's allowed domains (set by
     ``bansos360 superset sync`` from ``BANSOS360_EMBED_SITES``); the answer carries CORS headers for that
     origin only. The embedded dashboards read aggregate-only views (no name, NIK or No. KK; small cells
-    suppressed), and the token is valid for GUEST_TOKEN_JWT_EXP_SECONDS.
+    suppressed), and the token is valid for GUEST_TOKEN_JWT_EXP_SECONDS. Tokens are rate-limited per client
+    address and per desa (``BANSOS360_TOKEN_LIMIT_CLIENT`` and ``_DESA`` tokens per ``_WINDOW`` seconds, counted
+    in each Superset worker process; nginx in front limits again). The ``Origin`` check is not authentication: a
+    script sends any ``Origin``. What a guest reads is decided by PostgreSQL (docs/privacy.md).
 
 ``GET /bansos360/ubin/<z>/<x>/<y>.png``
     A blank map tile: the deck.gl maps draw the GeoJSON boundaries on it, with no external tile service.
@@ -14,7 +17,11 @@
 from __future__ import annotations
 
 import base64
+import os
 import re
+import threading
+import time
+from collections import defaultdict, deque
 
 from flask import Blueprint, jsonify, request
 
@@ -30,6 +37,41 @@ def _refuse(status: int, pesan: str, message: str):
     return jsonify({"pesan": pesan, "message": message}), status
 
 
+class RateLimit:
+    """At most ``limit`` events per key in any ``window`` seconds, in this process."""
+
+    def __init__(self, limit: int, window: float):
+        self.limit, self.window = limit, window
+        self._events: dict[str, deque] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def allow(self, key: str) -> bool:
+        """Count an event for ``key`` unless its limit is reached; whether it was allowed."""
+        now = time.monotonic()
+        with self._lock:
+            for k in [k for k, e in self._events.items() if not e or e[-1] <= now - self.window]:
+                del self._events[k]  # keys quiet for a whole window are forgotten
+            events = self._events[key]
+            while events and events[0] <= now - self.window:
+                events.popleft()
+            if len(events) >= self.limit:
+                return False
+            events.append(now)
+            return True
+
+
+WINDOW = float(os.environ.get("BANSOS360_TOKEN_LIMIT_WINDOW", "60"))
+PER_CLIENT = RateLimit(int(os.environ.get("BANSOS360_TOKEN_LIMIT_CLIENT", "30")), WINDOW)
+PER_DESA = RateLimit(int(os.environ.get("BANSOS360_TOKEN_LIMIT_DESA", "120")), WINDOW)
+
+
+def _too_many(what: str, which: str):
+    response, status = _refuse(429, f"terlalu banyak permintaan token dari {what} ini, coba lagi nanti",
+                               f"too many token requests for this {which}, try again later")
+    response.headers["Retry-After"] = str(int(WINDOW))
+    return response, status
+
+
 @blueprint.route("/token-tamu", methods=["GET"])
 def guest_token():
     """A guest token for one desa of one embedded dashboard, for an allow-listed village site."""
@@ -41,6 +83,10 @@ def guest_token():
     embed = request.args.get("embed", "")
     if not KODE_DESA.match(desa):
         return _refuse(400, "kode desa tidak sah", "invalid kode_desa")
+    if not PER_CLIENT.allow(request.remote_addr or "-"):
+        return _too_many("alamat", "client")
+    if not PER_DESA.allow(desa):
+        return _too_many("desa", "desa")
     try:
         embedded = EmbeddedDashboardDAO.find_by_id(embed)
     except Exception:  # noqa: BLE001 - a malformed uuid is just an unknown dashboard

@@ -6,16 +6,15 @@ Set by ``bansos360 superset`` (plugins/bansos360/superset_runtime.py): ``SUPERSE
 ``BANSOS360_DB_ROLE_SECRET`` and ``BANSOS360_DB_ROLES`` (which PostgreSQL role each Superset role reads as).
 """
 
-import hashlib
-import hmac
-import json
 import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bansos360_security  # noqa: E402
 from bansos360_embed import blueprint as embed_blueprint  # noqa: E402
+from superset.security import SupersetSecurityManager  # noqa: E402
 
 SECRET_KEY = os.environ["SUPERSET_SECRET_KEY"]
 SQLALCHEMY_DATABASE_URI = os.environ["SUPERSET_METADATA_URL"]
@@ -65,38 +64,24 @@ BLUEPRINTS = [embed_blueprint]
 
 # Least privilege in the database (docs/privacy.md). Superset stores one connection to the warehouse, as
 # `bansos360_tanpa_akses`, which reads nothing; every engine Superset opens for a request is switched here to
-# the PostgreSQL role of the request's user: the Dinsos analysts' and Admin's, the readers', one per kecamatan
-# (row-level-security policies limit it to its kode_kec), or the guests' (public village aggregates only).
-# PostgreSQL enforces what each role reads, whatever SQL a request carries; Superset's own RLS clauses are
-# a second barrier, not the only one.
-DB_ROLE_NOBODY = "bansos360_tanpa_akses"
-DB_ROLE_GUEST = "bansos360_publik"
-DB_ROLES_WIDEST_FIRST = ("bansos360_analis", "bansos360_pembaca")
-DB_ROLE_SECRET = os.environ["BANSOS360_DB_ROLE_SECRET"]
-DB_ROLES = json.loads(os.environ.get("BANSOS360_DB_ROLES") or "{}")
-
-
-def database_role(security_manager) -> str:
-    """The PostgreSQL role of the current request's user; the one that reads nothing when none applies."""
-    from flask import g, has_request_context  # noqa: PLC0415 - inside the app only
-
-    user = getattr(g, "user", None) if has_request_context() else None
-    if user is None:
-        return DB_ROLE_NOBODY
-    if security_manager.is_guest_user(user):
-        return DB_ROLE_GUEST
-    if getattr(user, "is_anonymous", True):
-        return DB_ROLE_NOBODY
-    mapped = {DB_ROLES[r.name] for r in getattr(user, "roles", []) if r.name in DB_ROLES}
-    for widest in DB_ROLES_WIDEST_FIRST:
-        if widest in mapped:
-            return widest
-    # one kecamatan role; a user given two kecamatan (or none of the mapped roles) reads nothing
-    return mapped.pop() if len(mapped) == 1 else DB_ROLE_NOBODY
-
-
+# the PostgreSQL role of the request's user (bansos360_security.database_role): the Dinsos analysts' and
+# Admin's, the readers', one per kecamatan (row-level-security policies limit it to its kode_kec), or the
+# guests' (public village aggregates only). PostgreSQL enforces what each role reads, whatever SQL a request
+# carries; Superset's own RLS clauses, the custom-SQL rule and the hidden SQL text are second barriers.
 def DB_CONNECTION_MUTATOR(uri, params, username, security_manager, source):  # noqa: N802 - Superset's name
     """Connect as the request user's class role, with its password derived from the installation's secret."""
-    role = database_role(security_manager)
-    password = hmac.new(DB_ROLE_SECRET.encode(), role.encode(), hashlib.sha256).hexdigest()
-    return uri.set(username=role, password=password), params
+    role = bansos360_security.database_role(security_manager)
+    return uri.set(username=role, password=bansos360_security.password(role)), params
+
+
+CUSTOM_SECURITY_MANAGER = bansos360_security.make_security_manager(SupersetSecurityManager)
+
+
+def FLASK_APP_MUTATOR(app):  # noqa: N802 - Superset's name
+    """Answers to users who are not analysts carry no generated SQL and no database message."""
+    app.after_request(bansos360_security.hide_sql_and_errors)
+
+
+# The village sites get CORS from the token endpoint only; Superset's default CORS for map tile servers is off
+# (the tiles are served locally).
+ENABLE_CORS = False

@@ -32,6 +32,7 @@ class Settings:
     recency_sedang_periode: int = 2
     inbox: Path = Path(".bansos360/inbox")
     inbox_settle_seconds: float = 10.0
+    max_upload_mb: float = 2048.0
     backup_dir: Path = Path(".bansos360/backup")
     backup_keep: int = 7
     pg_bin: Path | None = None
@@ -60,6 +61,7 @@ def load() -> Settings:
         recency_sedang_periode=int(_float("BANSOS360_RECENCY_SEDANG_PERIODE", 2)),
         inbox=Path(os.environ.get("BANSOS360_INBOX") or (home / "inbox")).resolve(),
         inbox_settle_seconds=_float("BANSOS360_INBOX_SETTLE_SECONDS", 10.0),
+        max_upload_mb=_float("BANSOS360_MAX_UPLOAD_MB", 2048.0),
         backup_dir=Path(os.environ.get("BANSOS360_BACKUP_DIR") or (home / "backup")).resolve(),
         backup_keep=int(_float("BANSOS360_BACKUP_KEEP", 7)),
         pg_bin=Path(os.environ["BANSOS360_PG_BIN"]) if os.environ.get("BANSOS360_PG_BIN") else None,

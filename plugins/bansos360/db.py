@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +16,14 @@ from psycopg2 import sql
 from bansos360 import config, embedded
 
 log = logging.getLogger(__name__)
+
+CRASH_AT = "BANSOS360_CRASH_AT"  # crash tests only (tests/test_crash.py): where the process kills itself
+
+
+def crash_point(name: str) -> None:
+    """A point where the crash tests stop the process with SIGKILL, as a power cut would; nothing otherwise."""
+    if os.environ.get(CRASH_AT) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def database_url(settings: config.Settings | None = None) -> str:

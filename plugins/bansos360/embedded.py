@@ -139,10 +139,13 @@ def _ensure_database(port: int) -> None:
     conn.close()
 
 
-def stop(home: Path, bin_dir: Path | None = None) -> bool:
-    """Stop the embedded server under ``home`` if it runs; return whether it was running."""
+def stop(home: Path, bin_dir: Path | None = None, mode: str = "fast") -> bool:
+    """Stop the embedded server under ``home`` if it runs; return whether it was running.
+
+    ``mode`` is pg_ctl's: ``fast`` (the default), or ``immediate`` (a crash, for the crash tests).
+    """
     pgdata = home / "pgdata"
     if _running_port(pgdata) is None:
         return False
-    _pg("pg_ctl", "-D", str(pgdata), "-m", "fast", "-w", "stop", user=_run_as(), bin_dir=bin_dir)
+    _pg("pg_ctl", "-D", str(pgdata), "-m", mode, "-w", "stop", user=_run_as(), bin_dir=bin_dir)
     return True

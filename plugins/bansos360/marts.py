@@ -99,6 +99,7 @@ def build(conn, settings) -> dict[str, float]:
                 for future in done:
                     m = running.pop(future)
                     seconds[m.name] = future.result()  # a failed model raises here; the rest is abandoned
+                    db.crash_point("mart_sebagian")
     finally:
         for w in workers:
             w.close()
@@ -184,6 +185,7 @@ def swap(conn) -> None:
         cur.execute("select 1 from pg_namespace where nspname = %s", (LIVE,))
         if cur.fetchone():
             cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(LIVE), sql.Identifier(OLD)))
+        db.crash_point("tukar")
         cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(NEXT), sql.Identifier(LIVE)))
     conn.commit()
     _drop_old(conn)

@@ -341,6 +341,7 @@ def publish(settings, batch: list[Outcome]) -> list[Outcome]:
         if not _marts_needed(conn, batch):
             return batch
         marts.swap(conn)
+        db.crash_point("terbit")
         with conn.cursor() as cur:
             for out in (o for o in batch if o.going):
                 audit.update_profile(cur, out.submission_id, {"detik": out.seconds})
@@ -358,6 +359,7 @@ def process_batch(settings, ids: list[int], by: str = SYSTEM) -> list[Outcome]:
     batch = begin(settings, ids, by)
     for step in STEPS:
         batch = step(settings, batch)
+        db.crash_point(step.__name__)
     return batch
 
 

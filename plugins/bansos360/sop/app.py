@@ -25,6 +25,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from bansos360 import access, audit, config, db, inbox, intake, sources
+from bansos360.sop.guard import UploadLimit
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ COOKIE = "_token"
 NAME_RE = re.compile(r"[^A-Za-z0-9._ ()-]+")
 
 app = FastAPI(title="BANSOS 360 — SOP", docs_url=None, redoc_url=None, openapi_url=None)
+app.add_middleware(UploadLimit)  # an oversized upload is refused before its body is read
 
 
 class Signed:

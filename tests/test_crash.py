@@ -39,27 +39,29 @@ def server(tmp_path_factory):
     embedded.stop(home)
 
 
-@pytest.fixture(scope="module")
-def base(server, lake, tmp_path_factory):
-    """A database with the first half of the lake published and the rest approved, waiting for a refresh."""
-    home, url = server
-    base_url = url.rsplit("/", 1)[0] + "/crash_base"
-    _admin(url, "create database crash_base")
-    work = tmp_path_factory.mktemp("crash")
-    s = dataclasses.replace(config.load(), database_url=base_url, lake=work / "lake", home=work)
+def _prepared(url: str, name: str, lake: Path, work: Path) -> tuple[config.Settings, tuple]:
+    """A new database with the first half of the lake published and the rest approved, waiting for a refresh."""
+    _admin(url, f"create database {name}")
+    s = dataclasses.replace(config.load(), database_url=url.rsplit("/", 1)[0] + f"/{name}", lake=work / "lake",
+                            home=work)
     pipeline.init(s)
     ids = [r["submission_id"] for r in submit_manifest(s, lake)]
-    with _connect(base_url) as conn:
+    with _connect(s.database_url) as conn:
         intake.approve(conn, ids[: len(ids) // 2], "kabid")
         conn.commit()
     assert all(o.state == "terbit" for o in pipeline.refresh(s))
-    with _connect(base_url) as conn:
+    with _connect(s.database_url) as conn:
         intake.approve(conn, [], "kabid", all_checked=True)
         conn.commit()
         with conn.cursor() as cur:
             cur.execute(PAIRS)
-            before = cur.fetchone()
-    return s, before
+            return s, cur.fetchone()
+
+
+@pytest.fixture(scope="module")
+def base(server, lake, tmp_path_factory):
+    """The prepared database the SIGKILL tests copy (a template copy is not crash-recovered safely: below)."""
+    return _prepared(server[1], "crash_base", lake, tmp_path_factory.mktemp("crash"))
 
 
 def _connect(url: str, **kw):
@@ -77,6 +79,9 @@ def _admin(url: str, statement: str) -> None:
 
 def _copy(base, name: str) -> config.Settings:
     s, _ = base
+    # the engines Great Expectations' gate opened keep connections to the base: a template may have none
+    _admin(s.database_url, "select pg_terminate_backend(pid) from pg_stat_activity "
+                           "where datname = 'crash_base' and pid <> pg_backend_pid()")
     _admin(s.database_url, f"create database {name} template crash_base")
     return dataclasses.replace(s, database_url=s.database_url.rsplit("/", 1)[0] + f"/{name}")
 
@@ -148,9 +153,11 @@ def test_a_refresh_killed_at_any_point_converges_and_readers_never_see_a_mix(bas
     assert base[1] in reader.seen
 
 
-def test_postgresql_stopped_immediately_mid_build_converges(server, base, lake):
-    home, _ = server
-    s = _copy(base, "crash_immediate")
+def test_postgresql_stopped_immediately_mid_build_converges(server, lake, tmp_path):
+    """On a database of its own: in a copy made by CREATE DATABASE … TEMPLATE, a sequence's pre-logged values are
+    the template's WAL, so after a crash the copy's identity columns may hand out numbers again (seen here)."""
+    home, url = server
+    s, before = _prepared(url, "crash_immediate", lake, tmp_path)
     truth = json.loads((lake / "ground_truth.json").read_text())
     running = _refresh(s)
     deadline = time.monotonic() + 300
@@ -173,4 +180,4 @@ def test_postgresql_stopped_immediately_mid_build_converges(server, base, lake):
     finally:
         reader.stop.set()
         reader.join(timeout=30)
-    _consistent(reader.seen, {base[1], after})
+    _consistent(reader.seen, {before, after})

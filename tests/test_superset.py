@@ -197,12 +197,15 @@ def test_a_kecamatan_user_cannot_reach_another_kecamatan(site):
     api = _api(site, _kec_user(own))
     # a hand-edited chart data request: other kecamatan in the filters, in the where clause, grouped by place
     for body in (_query(kpm, ["kode_kec"], ["count"], [{"col": "kode_kec", "op": "==", "val": other}]),
-                 _query(kpm, ["kode_kec"], ["count"], where=f"kode_kec = '{other}' or 1 = 1"),
                  _query(kpm, ["kode_kec", "nama_tersamar"])):
         r = api.client.post("/api/v1/chart/data", json=body)
         assert r.status_code == 200, r.text[:300]
         kecs = {row["kode_kec"] for row in r.json()["result"][0]["data"]}
         assert kecs <= {own}, kecs
+    # a where clause no saved chart holds: Superset refuses it before it runs (PostgreSQL would filter it anyway)
+    r = api.client.post("/api/v1/chart/data", json=_query(kpm, ["kode_kec"], ["count"],
+                                                          where=f"kode_kec = '{other}' or 1 = 1"))
+    assert r.status_code == 403, r.text[:300]
     # the same request through the dashboard's native filter (extra_form_data on a dashboard chart)
     chart = _charts(api)["d1_kecamatan"]
     r = api.client.post("/api/v1/chart/data", json={
@@ -465,3 +468,38 @@ def test_the_example_village_page_embeds_its_desa_in_chromium(site):
     assert set(shown) == set(expected)
     for program, n in expected.items():
         assert shown[program] == ("N/A" if n is None else f"{n:,}"), (program, shown[program], n)
+
+
+def test_who_saw_whom_lists_by_name_reads_and_exports_and_nothing_else(site, monkeypatch):
+    """The report for the data-protection officer (UU 27/2022), from Superset's own log."""
+    from bansos360 import access_report, db_access
+    from tests.test_db_access import run_as
+
+    monkeypatch.setenv("SUPERSET_METADATA_URL", site["meta"])
+    s = site["settings"]
+    access_report.collect(s)  # what earlier tests did is in the log too; this test's actions come after it
+    started = time.time()
+    admin = _api(site, ADMIN)
+    charts = _charts(admin)
+    analyst, reader = _api(site, ANALIS), _api(site, PEMBACA)
+    assert analyst.client.get("/api/v1/dashboard/detail-kpm").status_code == 200
+    assert analyst.client.get(f"/api/v1/chart/{charts['d5_detail']['id']}/data/").status_code == 200
+    export = analyst.client.post("/api/v1/chart/data", json=_query(_dataset_id(admin, "mart_kpm"), ["kode_kec"],
+                                                                   ["count"], result_format="csv"))
+    assert export.status_code == 200
+    assert reader.client.get("/api/v1/dashboard/detail-kpm-tersamar").status_code == 200
+    assert reader.client.get(f"/api/v1/chart/{charts['d5_detail_tersamar']['id']}/data/").status_code == 200
+    assert access_report.collect(s) >= 3
+    assert access_report.collect(s) == 0  # each log entry is copied once
+    rows = [r for r in access_report.report(s) if r["waktu"].timestamp() >= started - 1]
+    seen = {(r["pengguna"], r["tindakan"], r["objek"], r["format"]) for r in rows}
+    detail_kpm = next(f["dashboard_title"] for n, f in superset_sync.asset_files().items()
+                      if n == "dashboards/detail-kpm.yaml")
+    assert (ANALIS[0], "membuka_dasbor", detail_kpm, None) in seen
+    assert (ANALIS[0], "membaca_data", charts["d5_detail"]["slice_name"], None) in seen
+    assert (ANALIS[0], "mengekspor", "mart_kpm", "csv") in seen
+    assert {r["pengguna"] for r in rows} == {ANALIS[0]}  # the reader saw masked data only: not listed
+    # the analysts' view of it in the marts; nobody else reads it
+    total = len(access_report.report(s))
+    assert run_as(s, db_access.ANALIS, "select count(*) from marts.akses_data_pribadi") == ("ok", [(total,)])
+    assert run_as(s, db_access.PEMBACA, "select count(*) from marts.akses_data_pribadi")[0] == "refused"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import shlex
@@ -174,6 +175,12 @@ def cmd_superset(args) -> int:
         superset_sync.serve_village_page(settings, users or superset_sync.DEMO_USERS, args.desa)
     elif args.action == "export":
         _print({"ditulis/written": superset_sync.export(settings, users)})
+    elif args.action == "akses":
+        from bansos360 import access_report
+
+        added = access_report.collect(settings)
+        since = dt.date.fromisoformat(args.sejak) if args.sejak else None
+        _print({"baru/new": added, "akses_data_pribadi": access_report.report(settings, since)})
     elif args.action == "setup":
         _print(superset_runtime.setup(settings, users))
     elif args.action == "start":
@@ -241,7 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_airflow)
 
     s = sub.add_parser("superset", help="Superset di mesin ini / Superset on this machine")
-    s.add_argument("action", choices=["setup", "start", "stop", "status", "sync", "export", "desa"])
+    s.add_argument("action", choices=["setup", "start", "stop", "status", "sync", "export", "desa", "akses"])
+    s.add_argument("--sejak", help="with akses: the report from this date (YYYY-MM-DD) on")
     s.add_argument("--desa", help="with desa: the kode desa the example village page shows (35.03.xx.xxxx)")
     s.add_argument("--users", help="berkas pengguna (JSON) / users file (JSON): setup makes its admins, sync its "
                    "users; sync and export log in as its first admin")

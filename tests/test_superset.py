@@ -350,6 +350,17 @@ def test_the_csp_lets_only_the_listed_sites_frame_superset(site):
     assert "x-frame-options" not in r.headers
 
 
+def test_superset_answers_no_cors_for_map_tile_servers(site):
+    """The tiles are local: Superset's default CORS for tile.openstreetmap.org is off (docs/privacy.md)."""
+    url = site["settings"].superset_url
+    for origin in ("https://tile.openstreetmap.org", "https://tile.osm.ch"):
+        r = httpx.get(f"{url}/api/v1/security/csrf_token/", headers={"Origin": origin})
+        assert "access-control-allow-origin" not in r.headers, origin
+        r = httpx.options(f"{url}/api/v1/chart/data", headers={"Origin": origin,
+                                                                "Access-Control-Request-Method": "POST"})
+        assert "access-control-allow-origin" not in r.headers, origin
+
+
 def test_blank_tiles_are_served_locally(site):
     r = httpx.get(f"{site['settings'].superset_url}/bansos360/ubin/10/800/500.png")
     assert r.status_code == 200 and r.headers["content-type"] == "image/png" and r.content[:4] == b"\x89PNG"

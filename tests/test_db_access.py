@@ -187,3 +187,18 @@ def test_a_republish_keeps_the_grants_and_the_policies(settings):
     assert after == before
     assert run_as(s, db_access.PEMBACA, "select count(*) from marts.mart_kpm") == ("refused", "42501")
     assert run_as(s, db_access.PUBLIK, "select count(*) from marts.peta_wilayah") == ("refused", "42501")
+
+
+def test_superset_derives_the_passwords_sync_sets(monkeypatch):
+    """Two environments, one rule: ops/superset's copy of the password derivation equals db_access's."""
+    import importlib.util
+    from pathlib import Path
+
+    monkeypatch.setenv("BANSOS360_DB_ROLE_SECRET", "rahasia-uji")
+    path = Path(__file__).resolve().parents[1] / "ops" / "superset" / "bansos360_security.py"
+    spec = importlib.util.spec_from_file_location("bansos360_security_uji", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for role in (db_access.ANALIS, db_access.kecamatan_role(KEC), db_access.TANPA_AKSES):
+        assert module.password(role) == db_access.password("rahasia-uji", role)
+    assert module.password(db_access.ANALIS) != module.password(db_access.PEMBACA)

@@ -174,20 +174,39 @@ def run_gate(url: str, settings) -> list[Finding]:
     return findings
 
 
-def swap(conn) -> None:
+def swap(conn, attempts: int = 5) -> None:
     """Make ``marts_next`` the live ``marts`` in one transaction; readers see the old or the new, never a mix.
 
-    The renames take no lock on the tables, so a long dashboard query does not hold the swap up; the old
-    schema is dropped afterwards, in its own transaction (it waits, a bounded time, for readers still in it).
+    PostgreSQL looks up a statement's tables one after another, so a query over several marts that began
+    before the renames committed could find some old and some new (seen in tests/test_crash.py). The swap
+    therefore first takes an exclusive lock on every live mart: queries already reading them finish on the old
+    marts, and queries that come while it waits look their tables up again once the renames committed, all new.
+    It waits at most 30 s a try (a lock timeout, or a deadlock with a reader, tries again). The old schema is
+    dropped afterwards, in its own transaction.
     """
     _drop_old(conn)
-    with conn.cursor() as cur:
-        cur.execute("select 1 from pg_namespace where nspname = %s", (LIVE,))
-        if cur.fetchone():
-            cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(LIVE), sql.Identifier(OLD)))
-        db.crash_point("tukar")
-        cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(NEXT), sql.Identifier(LIVE)))
-    conn.commit()
+    for attempt in range(1, attempts + 1):
+        try:
+            with conn.cursor() as cur:
+                cur.execute("set local lock_timeout = '30s'")
+                cur.execute("select c.oid::regclass::text from pg_class as c "
+                            "join pg_namespace as n on n.oid = c.relnamespace "
+                            "where n.nspname = %s and c.relkind in ('r', 'v', 'm', 'p') order by c.oid", (LIVE,))
+                live = [r[0] for r in cur.fetchall()]
+                if live:  # trusted text: regclass output of the live marts
+                    cur.execute(f"lock table {', '.join(live)} in access exclusive mode")  # noqa: S608
+                if published(conn):
+                    cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(LIVE),
+                                                                               sql.Identifier(OLD)))
+                db.crash_point("tukar")
+                cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(NEXT), sql.Identifier(LIVE)))
+            conn.commit()
+            break
+        except (psycopg2.errors.LockNotAvailable, psycopg2.errors.DeadlockDetected):
+            conn.rollback()
+            if attempt == attempts:
+                raise
+            log.warning("marts busy; swap tried again (%d of %d)", attempt, attempts)
     _drop_old(conn)
 
 

@@ -174,26 +174,28 @@ def run_gate(url: str, settings) -> list[Finding]:
     return findings
 
 
-def swap(conn, attempts: int = 5) -> None:
+def swap(conn, attempts: int = 3) -> None:
     """Make ``marts_next`` the live ``marts`` in one transaction; readers see the old or the new, never a mix.
 
-    PostgreSQL looks up a statement's tables one after another, so a query over several marts that began
+    PostgreSQL looks a statement's tables up one after another, so a query over several marts that began
     before the renames committed could find some old and some new (seen in tests/test_crash.py). The swap
     therefore first takes an exclusive lock on every live mart: queries already reading them finish on the old
     marts, and queries that come while it waits look their tables up again once the renames committed, all new.
-    It waits at most 30 s a try (a lock timeout, or a deadlock with a reader, tries again). The old schema is
-    dropped afterwards, in its own transaction.
+    It waits at most 10 s a try; after ``attempts`` tries (a connection keeps a mart open in a transaction) it
+    renames without the lock, as before, and says so in the log: publication is never held up for good. The old
+    schema is dropped afterwards, in its own transaction.
     """
     _drop_old(conn)
-    for attempt in range(1, attempts + 1):
+    for attempt in range(1, attempts + 2):
+        locking = attempt <= attempts
         try:
             with conn.cursor() as cur:
-                cur.execute("set local lock_timeout = '30s'")
+                cur.execute("set local lock_timeout = '10s'")
                 cur.execute("select c.oid::regclass::text from pg_class as c "
                             "join pg_namespace as n on n.oid = c.relnamespace "
-                            "where n.nspname = %s and c.relkind in ('r', 'v', 'm', 'p') order by c.oid", (LIVE,))
+                            "where n.nspname = %s and c.relkind in ('r', 'p') order by c.oid", (LIVE,))
                 live = [r[0] for r in cur.fetchall()]
-                if live:  # trusted text: regclass output of the live marts
+                if live and locking:  # trusted text: regclass output of the live marts
                     cur.execute(f"lock table {', '.join(live)} in access exclusive mode")  # noqa: S608
                 if published(conn):
                     cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(LIVE),
@@ -204,9 +206,8 @@ def swap(conn, attempts: int = 5) -> None:
             break
         except (psycopg2.errors.LockNotAvailable, psycopg2.errors.DeadlockDetected):
             conn.rollback()
-            if attempt == attempts:
-                raise
-            log.warning("marts busy; swap tried again (%d of %d)", attempt, attempts)
+            log.warning("marts busy; swap tried again (%d of %d)%s", attempt, attempts,
+                        "; renaming without the lock next" if attempt == attempts else "")
     _drop_old(conn)
 
 

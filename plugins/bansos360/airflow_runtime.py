@@ -63,7 +63,11 @@ def environment(settings) -> dict[str, str]:
     """The environment every Airflow process of this installation runs with."""
     ahome = home(settings)
     warehouse_url = db.database_url(settings)  # embedded default: started here, once, not by Airflow
-    keys = _secrets(ahome / "kunci.json")
+    # a deployment gives the three keys in the environment (from Ansible Vault); otherwise generated once
+    given = {"fernet_key": os.environ.get("AIRFLOW__CORE__FERNET_KEY"),
+             "api_secret_key": os.environ.get("AIRFLOW__API__SECRET_KEY"),
+             "jwt_secret": os.environ.get("AIRFLOW__API_AUTH__JWT_SECRET")}
+    keys = given if all(given.values()) else _secrets(ahome / "kunci.json")
     base = settings.airflow_url
     env = dict(os.environ)
     env.update({
@@ -80,7 +84,8 @@ def environment(settings) -> dict[str, str]:
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base}/execution/",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
         or _metadata_url(warehouse_url),
-        "AIRFLOW__API__BASE_URL": base,
+        # behind nginx the browser's address differs from the one the processes use among themselves
+        "AIRFLOW__API__BASE_URL": os.environ.get("BANSOS360_AIRFLOW_PUBLIC_URL") or base,
         "AIRFLOW__API__HOST": urlsplit(base).hostname or "127.0.0.1",
         "AIRFLOW__API__PORT": str(_port(settings)),
         "AIRFLOW__API__WORKERS": "1",  # the T40 has 8 GB for everything: one worker, measured in benchmarks
@@ -127,6 +132,14 @@ def setup(settings, users_file: Path | None = None) -> dict:
         raise RuntimeError(f"syncing roles and users failed: {done.stderr[-2000:]}")
     users = [u for u in done.stdout.strip().splitlines()[-1].split(",") if u] if done.stdout.strip() else []
     return {"airflow_home": env["AIRFLOW_HOME"], "url": settings.airflow_url, "pengguna": users}
+
+
+def run(settings, process: str) -> None:
+    """Replace this process with one Airflow process in the foreground (a systemd unit's ``ExecStart``)."""
+    if process not in PROCESSES:
+        raise ValueError(f"not an Airflow process of this installation: {process}")
+    airflow = str(Path(sys.executable).parent / "airflow")
+    os.execve(airflow, [airflow, process], environment(settings))
 
 
 def _pidfile(ahome: Path, name: str) -> Path:

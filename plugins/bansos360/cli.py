@@ -121,6 +121,12 @@ def cmd_db(args) -> int:
     settings = config.load()
     if args.action == "start":
         print(db.database_url(settings))
+    elif args.action == "harden":
+        from bansos360 import db_access
+
+        with db.connect(settings) as conn:
+            revoked = db_access.harden(conn)
+        _print({"dicabut/revoked": len(revoked)})
     elif args.action == "stop":
         print("berhenti/stopped" if embedded.stop(settings.home) else "tidak berjalan/not running")
     else:
@@ -154,6 +160,8 @@ def cmd_airflow(args) -> int:
             states = dict(cur.fetchall())
         _print({"diunggah/uploaded": len(results), "status": states})
         return 0 if set(states) <= {"terbit"} else 1
+    elif args.action == "run":
+        airflow_runtime.run(settings, args.dir or "")
     elif args.action == "env":
         env = airflow_runtime.environment(settings)
         for k in sorted(env):
@@ -185,6 +193,8 @@ def cmd_superset(args) -> int:
         _print(superset_runtime.setup(settings, users))
     elif args.action == "start":
         _print(superset_runtime.start(settings))
+    elif args.action == "serve":
+        superset_runtime.serve(settings)
     elif args.action == "stop":
         _print({"berhenti/stopped": superset_runtime.stop(settings)})
     else:
@@ -242,13 +252,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_figures)
 
     s = sub.add_parser("airflow", help="Airflow di mesin ini / Airflow on this machine")
-    s.add_argument("action", choices=["setup", "start", "stop", "status", "env", "lake"])
-    s.add_argument("dir", nargs="?", help="with lake: a synthetic lake to put in through the SOP pages")
+    s.add_argument("action", choices=["setup", "start", "stop", "status", "env", "lake", "run"])
+    s.add_argument("dir", nargs="?", help="with lake: a synthetic lake to put in through the SOP pages; with run: "
+                   "the process to run in the foreground (api-server, scheduler, dag-processor, triggerer)")
     s.add_argument("--users", help="berkas pengguna (JSON) / users file (JSON), with setup and lake")
     s.set_defaults(func=cmd_airflow)
 
     s = sub.add_parser("superset", help="Superset di mesin ini / Superset on this machine")
-    s.add_argument("action", choices=["setup", "start", "stop", "status", "sync", "export", "desa", "akses"])
+    s.add_argument("action", choices=["setup", "start", "stop", "status", "sync", "export", "desa", "akses",
+                                      "serve"])
     s.add_argument("--sejak", help="with akses: the report from this date (YYYY-MM-DD) on")
     s.add_argument("--desa", help="with desa: the kode desa the example village page shows (35.03.xx.xxxx)")
     s.add_argument("--users", help="berkas pengguna (JSON) / users file (JSON): setup makes its admins, sync its "
@@ -256,7 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_superset)
 
     s = sub.add_parser("db", help="server PostgreSQL bawaan / the embedded PostgreSQL")
-    s.add_argument("action", choices=["start", "stop", "url"])
+    s.add_argument("action", choices=["start", "stop", "url", "harden"],
+                   help="harden: take the functions that run SQL given as text away from PUBLIC (as a superuser)")
     s.set_defaults(func=cmd_db)
     return p
 

@@ -125,16 +125,28 @@ def healthy(settings) -> bool:
         return False
 
 
+def _gunicorn(settings) -> list[str]:
+    """gunicorn's command line: ``BANSOS360_SUPERSET_WORKERS`` workers (2) of 4 threads each."""
+    address = urlsplit(settings.superset_url)
+    return [str(VENV / "bin" / "gunicorn"), "--workers", os.environ.get("BANSOS360_SUPERSET_WORKERS") or "2",
+            "--worker-class", "gthread", "--threads", "4", "--timeout", "120", "--keep-alive", "10",
+            "--no-control-socket", "--bind", f"{address.hostname}:{address.port or 8088}",
+            "superset.app:create_app()"]
+
+
+def serve(settings) -> None:
+    """Replace this process with gunicorn in the foreground (the systemd unit's ``ExecStart``)."""
+    command = _gunicorn(settings)
+    os.execve(command[0], command, environment(settings))
+
+
 def start(settings, timeout: float = 180.0) -> dict:
     """Start gunicorn (2 workers, threads) unless it runs; wait until ``/health`` answers OK."""
     if running(settings) is None:
         env = environment(settings)
-        address = urlsplit(settings.superset_url)
         log = (home(settings) / "superset.log").open("ab")
         proc = subprocess.Popen(
-            [str(VENV / "bin" / "gunicorn"), "--workers", "2", "--worker-class", "gthread", "--threads", "4",
-             "--timeout", "120", "--keep-alive", "10", "--no-control-socket",
-             "--bind", f"{address.hostname}:{address.port or 8088}", "superset.app:create_app()"],
+            _gunicorn(settings),
             env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         _pidfile(settings).write_text(str(proc.pid))
     deadline = time.monotonic() + timeout

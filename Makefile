@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 UV_VERSION := 0.13.8
 VENV := .venv
 SUPERSET_VENV := .venv-superset
+DEPLOY_VENV := .venv-deploy
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo
 DEMO_SCALE ?= 0.1
@@ -14,7 +15,7 @@ export BANSOS360_SUPERSET_URL ?= http://127.0.0.1:8088
 # the example village page (`bansos360 superset desa`) is served here and may embed the village dashboard
 export BANSOS360_EMBED_SITES ?= http://127.0.0.1:8091
 
-.PHONY: help setup demo demo-stop test lint bench bench-airflow bench-superset lock clean
+.PHONY: help setup demo demo-stop test test-deploy lint release bench bench-airflow bench-superset bench-deploy lock clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +32,11 @@ $(VENV)/.installed: requirements/pipeline.lock pyproject.toml
 $(SUPERSET_VENV)/.installed: requirements/superset.lock $(VENV)/.installed
 	$(PYTHON) -m venv $(SUPERSET_VENV)
 	$(BIN)/uv pip install --quiet --python $(SUPERSET_VENV)/bin/python -r requirements/superset.lock
+	touch $@
+
+$(DEPLOY_VENV)/.installed: requirements/deploy.lock $(VENV)/.installed
+	$(PYTHON) -m venv $(DEPLOY_VENV)
+	$(BIN)/uv pip install --quiet --python $(DEPLOY_VENV)/bin/python -r requirements/deploy.lock
 	touch $@
 
 demo: setup ## set up, write a synthetic lake, process it through the SOP pages and Airflow, and open the dashboards in Superset
@@ -65,10 +71,17 @@ demo-stop: ## stop what make demo started (Superset, Airflow, then the embedded 
 test: setup ## run every test (real PostgreSQL, a real Airflow and browser, the Superset metadata upgrade)
 	$(BIN)/pytest
 
-lint: setup ## ruff, sqlfluff and yamllint
+test-deploy: setup $(DEPLOY_VENV)/.installed release ## converge test: the playbook takes a clean Debian 12 root (debootstrap, systemd, its own network namespace) to a serving, processing BANSOS 360 over SSH; root only
+	$(BIN)/pytest tests/deploy -p no:cacheprovider
+
+lint: setup $(DEPLOY_VENV)/.installed ## ruff, sqlfluff, yamllint and ansible-lint (production profile)
 	$(BIN)/ruff check .
 	$(BIN)/sqlfluff lint sql expectations --processes 2
-	$(BIN)/yamllint --strict -c .yamllint.yml superset_assets sql expectations
+	$(BIN)/yamllint --strict -c .yamllint.yml superset_assets sql expectations ops/ansible
+	cd ops/ansible && ../../$(DEPLOY_VENV)/bin/ansible-lint --profile production --offline
+
+release: setup ## one tarball for the server: the repository at this commit and the wheels of both lock files (dist/)
+	PIP=$(BIN)/pip UV_VERSION=$(UV_VERSION) ops/release/build.sh
 
 bench: setup ## the lake-to-marts benchmark (BENCH_SCALE, default 1.0; BENCH_ARGS=--reuse-lake keeps a lake); writes docs/benchmarks.md
 	$(BIN)/python -m bansos360.bench --scale $(BENCH_SCALE) $(BENCH_ARGS) --out docs/benchmarks.md
@@ -79,11 +92,15 @@ bench-superset: setup ## every dashboard's charts timed in Superset (as an analy
 bench-airflow: setup ## memory of the Airflow processes while a lake goes through the SOP pages and DAGs
 	$(BIN)/python -m bansos360.bench_airflow --scale $(BENCH_SCALE) $(BENCH_ARGS) --out docs/benchmarks.md
 
-lock: ## re-resolve both lock files (needs the package registries)
+bench-deploy: setup $(DEPLOY_VENV)/.installed release ## memory of every service on the converge test's server during a refresh at BENCH_SCALE; writes docs/benchmarks.md
+	BANSOS360_DEPLOY_BENCH_SCALE=$(BENCH_SCALE) BANSOS360_DEPLOY_BENCH_OUT=docs/benchmarks.md $(BIN)/pytest tests/deploy -p no:cacheprovider -k bench
+
+lock: ## re-resolve the lock files (needs the package registries)
 	$(BIN)/uv pip compile --quiet --python-version 3.11 --python-platform x86_64-manylinux_2_28 requirements/pipeline.in -o requirements/pipeline.lock
 	$(BIN)/uv pip compile --quiet --python-version 3.11 --python-platform x86_64-manylinux_2_28 requirements/superset.in -o requirements/superset.lock
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --python-platform x86_64-manylinux_2_28 requirements/deploy.in -o requirements/deploy.lock
 
 clean: ## remove the environments and the local data folder (stops Airflow and the embedded server first)
 	-$(BIN)/bansos360 airflow stop
 	-$(BIN)/bansos360 db stop
-	rm -rf $(VENV) $(SUPERSET_VENV) .bansos360 $(DEMO_DIR)
+	rm -rf $(VENV) $(SUPERSET_VENV) $(DEPLOY_VENV) .bansos360 $(DEMO_DIR) dist build

@@ -24,10 +24,10 @@ APP_NAME = "BANSOS 360"
 FEATURE_FLAGS = {"EMBEDDED_SUPERSET": True, "DASHBOARD_RBAC": True}
 WTF_CSRF_ENABLED = True
 # Behind nginx (a deployment, ops/ansible): the client's address (the guest-token limits count per client)
-# and the https scheme come from nginx's X-Forwarded-* headers, and the session cookie is sent over https only.
+# and the https scheme come from nginx's X-Forwarded-* headers. nginx marks the cookies Secure for browsers
+# (proxy_cookie_flags); the sync's own calls on localhost are plain http and must get them back.
 ENABLE_PROXY_FIX = os.environ.get("BANSOS360_BEHIND_PROXY") == "1"
 PROXY_FIX_CONFIG = {"x_for": 1, "x_proto": 1, "x_host": 1, "x_port": 1, "x_prefix": 0}
-SESSION_COOKIE_SECURE = ENABLE_PROXY_FIX
 # A dashboard answers from the warehouse, not from a stale cache, after every publication.
 DATA_CACHE_CONFIG = {"CACHE_TYPE": "NullCache"}
 

@@ -130,8 +130,10 @@ def harden(conn) -> list[str]:
     """Take ``EXECUTE`` on every function of ``QUERY_FUNCTIONS`` away from PUBLIC; return those revoked.
 
     Also takes ``USAGE`` on PL/pgSQL away from PUBLIC (no ``DO`` block, no new function, from a class role;
-    the warehouse's own functions are the owner's). Only a superuser may; otherwise this checks that it was
-    done, and raises if any function is still executable by every role.
+    the warehouse's own functions are the owner's) and grants it to the database's owner when that is not a
+    superuser (a server: the pipeline's role runs the migrations, a superuser runs this first). Only a
+    superuser may; otherwise this checks that it was done, and raises if any function is still executable by
+    every role.
     """
     with conn.cursor() as cur:
         cur.execute("""
@@ -148,7 +150,8 @@ def harden(conn) -> list[str]:
                     "from pg_language where lanname = 'plpgsql'")
         language_open = cur.fetchone()[0]
         cur.execute("select rolsuper from pg_roles where rolname = current_user")
-        if (executable or language_open) and not cur.fetchone()[0]:
+        superuser = cur.fetchone()[0]
+        if (executable or language_open) and not superuser:
             raise PermissionError(
                 "fungsi berikut (atau PL/pgSQL) masih dapat dijalankan semua peran; jalankan `bansos360 init` "
                 "sebagai superuser / these functions (or PL/pgSQL) are still executable by every role; run "
@@ -157,6 +160,12 @@ def harden(conn) -> list[str]:
             cur.execute(f"revoke execute on function {signature} from public")  # noqa: S608
         if language_open:
             cur.execute("revoke usage on language plpgsql from public")
+        if superuser:  # the database's owner (on a server: the pipeline's role) keeps PL/pgSQL for the migrations
+            cur.execute("select pg_get_userbyid(datdba), (select rolsuper from pg_roles where oid = datdba) "
+                        "from pg_database where datname = current_database()")
+            owner, owner_is_superuser = cur.fetchone()
+            if not owner_is_superuser:
+                cur.execute(sql.SQL("grant usage on language plpgsql to {}").format(sql.Identifier(owner)))
     conn.commit()
     if executable:
         log.info("revoked EXECUTE from PUBLIC on %d functions", len(executable))

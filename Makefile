@@ -93,7 +93,7 @@ bench-airflow: setup ## memory of the Airflow processes while a lake goes throug
 	$(BIN)/python -m bansos360.bench_airflow --scale $(BENCH_SCALE) $(BENCH_ARGS) --out docs/benchmarks.md
 
 bench-deploy: setup $(DEPLOY_VENV)/.installed release ## memory of every service on the converge test's server during a refresh at BENCH_SCALE; writes docs/benchmarks.md
-	BANSOS360_DEPLOY_BENCH_SCALE=$(BENCH_SCALE) BANSOS360_DEPLOY_BENCH_OUT=docs/benchmarks.md $(BIN)/pytest tests/deploy -p no:cacheprovider -k bench
+	BANSOS360_DEPLOY_BENCH_SCALE=$(BENCH_SCALE) BANSOS360_DEPLOY_BENCH_OUT=docs/benchmarks.md $(BIN)/pytest tests/deploy -p no:cacheprovider
 
 lock: ## re-resolve the lock files (needs the package registries)
 	$(BIN)/uv pip compile --quiet --python-version 3.11 --python-platform x86_64-manylinux_2_28 requirements/pipeline.in -o requirements/pipeline.lock

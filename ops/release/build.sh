@@ -3,6 +3,7 @@
 #   dist/bansos360-<version>.tar.gz  the repository at one commit, the wheels of both lock files for the
 #                                    server's Python (CPython 3.11, x86_64 Linux, as on Debian 12), RELEASE
 #   dist/bansos360-<version>.tar.gz.sha256
+#   dist/LATEST                      the version of the last tarball made
 # The version is the project's version and the commit; uncommitted changes to tracked files are included
 # (git stash create) and marked "-dirty". Wheels are kept in build/wheels between releases.
 set -euo pipefail
@@ -12,7 +13,8 @@ UV_VERSION=${UV_VERSION:-0.13.8}
 base=$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml | head -1)
 commit=$(git stash create || true)
 if [ -n "$commit" ]; then suffix=-dirty; else commit=$(git rev-parse HEAD); suffix=; fi
-version="${base}-g$(git rev-parse --short=10 "$commit")${suffix}"
+# BANSOS360_RELEASE_LABEL (optional) tells two tarballs of one commit apart (the converge test's upgrade)
+version="${base}-g$(git rev-parse --short=10 "$commit")${suffix}${BANSOS360_RELEASE_LABEL:+-$BANSOS360_RELEASE_LABEL}"
 name="bansos360-${version}"
 stage="build/release/${name}"
 rm -rf "build/release"
@@ -50,4 +52,5 @@ echo "$version" > "$stage/RELEASE"
   | tar -czf "../../dist/${name}.tar.gz" --owner=0 --group=0 --no-recursion -T -)
 (cd dist && sha256sum "${name}.tar.gz" > "${name}.tar.gz.sha256")
 rm -rf build/release
+echo "$version" > dist/LATEST
 echo "$version"

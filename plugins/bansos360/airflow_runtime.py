@@ -139,7 +139,7 @@ def run(settings, process: str) -> None:
     if process not in PROCESSES:
         raise ValueError(f"not an Airflow process of this installation: {process}")
     airflow = str(Path(sys.executable).parent / "airflow")
-    os.execve(airflow, [airflow, process], environment(settings))
+    os.execve(airflow, [airflow, process], environment(settings))  # noqa: S606 - fixed argv, no shell
 
 
 def _pidfile(ahome: Path, name: str) -> Path:

@@ -126,7 +126,7 @@ def healthy(settings) -> bool:
 
 
 def _gunicorn(settings) -> list[str]:
-    """gunicorn's command line: ``BANSOS360_SUPERSET_WORKERS`` workers (2) of 4 threads each."""
+    """The command line of gunicorn: ``BANSOS360_SUPERSET_WORKERS`` workers (2) of 4 threads each."""
     address = urlsplit(settings.superset_url)
     return [str(VENV / "bin" / "gunicorn"), "--workers", os.environ.get("BANSOS360_SUPERSET_WORKERS") or "2",
             "--worker-class", "gthread", "--threads", "4", "--timeout", "120", "--keep-alive", "10",
@@ -137,7 +137,7 @@ def _gunicorn(settings) -> list[str]:
 def serve(settings) -> None:
     """Replace this process with gunicorn in the foreground (the systemd unit's ``ExecStart``)."""
     command = _gunicorn(settings)
-    os.execve(command[0], command, environment(settings))
+    os.execve(command[0], command, environment(settings))  # noqa: S606 - fixed argv, no shell
 
 
 def start(settings, timeout: float = 180.0) -> dict:

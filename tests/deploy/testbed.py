@@ -12,6 +12,7 @@ network namespace with its veth pair, the root folder, and the cgroups the inner
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -40,14 +41,10 @@ def _cgroups() -> set[Path]:
 
 def _remove_cgroup_tree(path: Path) -> None:
     for child in sorted((p for p in path.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
-        try:
+        with contextlib.suppress(OSError):
             child.rmdir()
-        except OSError:
-            pass
-    try:
+    with contextlib.suppress(OSError):
         path.rmdir()
-    except OSError:
-        pass
 
 
 def base_root(cache: Path) -> Path:
@@ -112,11 +109,13 @@ class Server:
         (ssh / "authorized_keys").write_text(Path(str(self.key) + ".pub").read_text())
         (ssh / "authorized_keys").chmod(0o600)
         (self.root / "etc/machine-id").write_text("")  # systemd makes one at first boot, as on a new install
-        self._network()
+        if not Path(f"/run/netns/{self.netns}").exists():
+            self._network()
         self._boot()
         return self
 
     def _network(self) -> None:
+        """The network namespace and the veth pair (again from scratch when called twice)."""
         self._delete_network()
         run = [["ip", "netns", "add", self.netns],
                ["ip", "link", "add", self.veth, "type", "veth", "peer", "name", self.veth + "p"],
@@ -179,11 +178,12 @@ class Server:
 
     def ssh(self, command: str, check: bool = True, timeout: float = 600, user: str = "root",
             key: Path | None = None) -> subprocess.CompletedProcess:
-        """Run ``command`` on the server over SSH."""
-        options = self.ssh_options() if key is None else [*self.ssh_options()[:0], "-i", str(key),
-                                                          *self.ssh_options()[2:]]
+        """Run ``command`` on the server over SSH (as root with the test's key, unless told otherwise)."""
+        options = self.ssh_options()
+        if key is not None:
+            options[1] = str(key)
         return subprocess.run(["ssh", *options, f"{user}@{self.address}", command], capture_output=True,
-                              text=True, check=check, timeout=timeout)
+                              text=True, check=check, timeout=timeout, stdin=subprocess.DEVNULL)
 
     def inside(self, *command: str) -> subprocess.CompletedProcess:
         """Run a command in the server's namespaces directly (for what SSH cannot show, like memory)."""
@@ -193,10 +193,8 @@ class Server:
     def destroy(self) -> None:
         """Kill every process of the server, remove its network, its root and its cgroups."""
         if self._pid1:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(self._pid1, signal.SIGKILL)  # PID 1 of the namespace: the kernel kills all the rest
-            except ProcessLookupError:
-                pass
         if self._unshare is not None:
             try:
                 self._unshare.wait(30)

@@ -19,12 +19,12 @@ RESULT_RE = re.compile(r'id="hasil">Pengajuan <a href="/sop/status/(\d+)">.*?dat
 class SopClient:
     """Signed in as one user (a token from Airflow's ``/auth/token``)."""
 
-    def __init__(self, base_url: str, username: str, password: str, timeout: float = 60):
-        answer = httpx.post(f"{base_url}/auth/token", json={"username": username, "password": password},
-                            timeout=timeout)
+    def __init__(self, base_url: str, username: str, password: str, timeout: float = 60, **http):
+        """``http``: more arguments of ``httpx.Client`` (``verify``, ``transport``: the converge test's HTTPS)."""
+        self.http = httpx.Client(base_url=base_url, timeout=timeout, **http)
+        answer = self.http.post("/auth/token", json={"username": username, "password": password})
         answer.raise_for_status()
-        self.http = httpx.Client(base_url=base_url, timeout=timeout,
-                                 headers={"Authorization": f"Bearer {answer.json()['access_token']}"})
+        self.http.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
 
     def close(self) -> None:
         self.http.close()

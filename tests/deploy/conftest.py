@@ -1,0 +1,172 @@
+"""Fixtures of the converge test: the test server, the proxy, the inventory, the release tarballs."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.deploy.proxy import Proxy
+from tests.deploy.testbed import Server, base_root
+
+REPO = Path(__file__).resolve().parents[2]
+ANSIBLE = REPO / "ops" / "ansible"
+DEPLOY_VENV = REPO / ".venv-deploy"
+WORK = Path(os.environ.get("BANSOS360_DEPLOY_DIR", "/var/tmp/bansos360-uji"))
+ARTIFACTS = REPO / "artifacts" / "deploy"
+VAULT_PASSWORD = "uji-bukan-rahasia"
+# users of the test installation, with their vault variables (test values, like vault.example.yml's)
+USERS = [
+    {"username": "kominfo", "nama": "Insinyur Kominfo", "email": "kominfo@uji.invalid", "peran": ["Admin"],
+     "superset": ["Admin"], "password_var": "vault_bansos360_admin_password"},
+    {"username": "kabid", "nama": "Kabid Linjamsos", "email": "kabid@uji.invalid", "peran": ["Pemilik Produk"],
+     "superset": ["Dinsos Analis"], "password_var": "vault_uji_kabid_password"},
+    {"username": "operator", "nama": "Operator Dinsos", "email": "operator@uji.invalid",
+     "peran": ["Operator Dinsos"], "password_var": "vault_uji_operator_password"},
+]
+PASSWORDS = {"vault_uji_kabid_password": "uji-kabid-360", "vault_uji_operator_password": "uji-operator-360"}
+SUPERSET_NAME = "dasbor.uji.invalid"
+AIRFLOW_NAME = "airflow.uji.invalid"
+SFTP_OPERATOR = "dinsos.uji"
+
+
+@dataclass
+class Run:
+    """One ansible-playbook run: its return code, its recap counts, its seconds and its log."""
+
+    rc: int
+    recap: dict[str, int]
+    seconds: float
+    log: Path
+
+    def tasks(self, status: str) -> list[str]:
+        """Names of the tasks that ended with ``status`` (``changed``, ``failed``), from the log."""
+        names, current = [], None
+        for line in self.log.read_text().splitlines():
+            if line.startswith("TASK ["):
+                current = line[len("TASK ["):].split("]")[0]
+            elif current and (line.startswith(f"{status}:") or line.startswith("fatal:") and status == "failed"):
+                names.append(current)
+        return sorted(set(names))
+
+
+@dataclass
+class Deployment:
+    """The test server and how to run the playbook against it."""
+
+    server: Server
+    inventory: Path
+    operator_key: Path
+
+    def playbook(self, version: str, name: str) -> Run:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        log = ARTIFACTS / f"{name}.log"
+        vars_file = self.inventory / "group_vars" / "bansos360" / "uji_rilis.yml"
+        vars_file.write_text(f"---\nbansos360_version: {version}\n")
+        started = time.monotonic()
+        with log.open("w") as out:
+            done = subprocess.run(
+                [str(DEPLOY_VENV / "bin" / "ansible-playbook"), "-i", str(self.inventory),
+                 "--vault-password-file", str(self.inventory / "vault-password"), "site.yml"],
+                cwd=ANSIBLE, stdout=out, stderr=subprocess.STDOUT,
+                env={**os.environ, "ANSIBLE_CONFIG": str(ANSIBLE / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1",
+                     "ANSIBLE_FORCE_COLOR": "0"}, timeout=3600)
+        seconds = time.monotonic() - started
+        recap = re.search(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", log.read_text())
+        counts = dict(zip(("ok", "changed", "unreachable", "failed"), map(int, recap.groups()), strict=True)) \
+            if recap else {}
+        return Run(done.returncode, counts, seconds, log)
+
+
+def _need(condition: bool, what: str) -> None:
+    if not condition:
+        pytest.fail(f"the converge test needs {what}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def release() -> str:
+    """The version of the tarball `make release` made last (make test-deploy makes one first)."""
+    latest = REPO / "dist" / "LATEST"
+    _need(latest.exists(), "a release tarball: run `make release` (make test-deploy does)")
+    version = latest.read_text().strip()
+    _need((REPO / "dist" / f"bansos360-{version}.tar.gz").exists(), f"dist/bansos360-{version}.tar.gz")
+    return version
+
+
+@pytest.fixture(scope="session")
+def second_release(release) -> str:
+    """A second tarball of the same commit under another version: the upgrade path of a deploy."""
+    done = subprocess.run([str(REPO / "ops" / "release" / "build.sh")], cwd=REPO, capture_output=True, text=True,
+                          env={**os.environ, "PIP": str(REPO / ".venv" / "bin" / "pip"),
+                               "BANSOS360_RELEASE_LABEL": "uji2"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="session")
+def deployment(tmp_path_factory) -> Deployment:
+    """A booted clean Debian 12 root, its proxy, and an inventory that differs from inventory/t40 only in
+    the host's address and the settings of a test installation (uji.yml)."""
+    _need(os.geteuid() == 0, "root (namespaces, debootstrap, chroot)")
+    _need(shutil.which("debootstrap") is not None, "debootstrap (apt-get install debootstrap)")
+    _need((DEPLOY_VENV / "bin" / "ansible-playbook").exists(), "the deployment tools (make .venv-deploy/.installed)")
+    keys = tmp_path_factory.mktemp("kunci")
+    for name in ("root", "operator"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / name)], check=True)
+    tarball = base_root(REPO / "build" / "debootstrap")
+    server = Server(root=WORK / "root", key=keys / "root")
+    proxy = Proxy(server.host_address, 3128)
+    try:
+        server._network()  # the proxy listens on the test's end of the veth pair, made before the boot
+        proxy.start()
+        server.proxy_url = proxy.url
+        server.create(tarball)
+        inventory = _inventory(tmp_path_factory.mktemp("inventaris"), server, keys)
+        yield Deployment(server, inventory, keys / "operator")
+    finally:
+        proxy.stop()
+        server.destroy()
+        shutil.rmtree(WORK, ignore_errors=True)
+
+
+def _inventory(folder: Path, server: Server, keys: Path) -> Path:
+    inventory = folder / "uji"
+    shutil.copytree(ANSIBLE / "inventory" / "t40", inventory)
+    (inventory / "hosts.yml").write_text(
+        "---\nbansos360:\n  hosts:\n    t40:\n"
+        f"      ansible_host: {server.address}\n      ansible_port: 22\n      ansible_user: root\n"
+        f"      ansible_ssh_private_key_file: {keys / 'root'}\n"
+        "      ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null\n")
+    group_vars = inventory / "group_vars" / "bansos360"
+    operator_key = (keys / "operator.pub").read_text().strip()
+
+    (group_vars / "uji.yml").write_text(
+        "---\n# the test installation: its proxy, names, users and SFTP operator\n"
+        f"bansos360_http_proxy: {server.proxy_url}\n"
+        f"bansos360_superset_server_name: {SUPERSET_NAME}\n"
+        f"bansos360_airflow_server_name: {AIRFLOW_NAME}\n"
+        f"bansos360_users: {json.dumps(USERS)}\n"
+        f"lake_sftp_operators: {json.dumps([{'name': SFTP_OPERATOR, 'authorized_keys': [operator_key]}])}\n")
+    # the vault: vault.example.yml's dummies plus the test users' passwords, encrypted as on a real server
+    vault = group_vars / "vault.yml"
+    vault.write_text((group_vars / "vault.example.yml").read_text()
+                     + "".join(f"{k}: {v}\n" for k, v in PASSWORDS.items()))
+    (inventory / "vault-password").write_text(VAULT_PASSWORD + "\n")
+    subprocess.run([str(DEPLOY_VENV / "bin" / "ansible-vault"), "encrypt", "--vault-password-file",
+                    str(inventory / "vault-password"), str(vault)], check=True, capture_output=True)
+    return inventory
+
+
+def password(var: str) -> str:
+    """A test user's password, as the vault holds it."""
+    if var in PASSWORDS:
+        return PASSWORDS[var]
+    example = (ANSIBLE / "inventory" / "t40" / "group_vars" / "bansos360" / "vault.example.yml").read_text()
+    return re.search(rf"^{var}: (.+)$", example, re.M).group(1).strip()

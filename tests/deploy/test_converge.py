@@ -1,0 +1,350 @@
+"""The converge test (`make test-deploy`): the playbook takes a clean Debian 12 root to a serving, processing
+BANSOS 360 over SSH, exactly as it would the Kominfo's T40; everything is then checked from outside, through
+nginx over HTTPS, SFTP and SSH. The tests run in this order and build on each other (one server).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shlex
+import socket
+import ssl
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bansos360 import figures
+from bansos360.sop.client import SopClient
+from tests.deploy.conftest import AIRFLOW_NAME, ARTIFACTS, SFTP_OPERATOR, SUPERSET_NAME, USERS, password
+
+# Services of the installation, measured by memory; and the T40's RAM and the page cache it must keep.
+UNITS = ["postgresql@15-main", "bansos360-airflow-api-server", "bansos360-airflow-scheduler",
+         "bansos360-airflow-dag-processor", "bansos360-airflow-triggerer", "bansos360-superset", "nginx"]
+T40_RAM_MB = 8192
+PAGE_CACHE_MB = 2048
+STATE: dict = {}
+# make bench-deploy: the same test at a benchmark's scale, its figures written into docs/benchmarks.md
+SCALE = os.environ.get("BANSOS360_DEPLOY_BENCH_SCALE") or "0.02"
+BENCH_OUT = os.environ.get("BANSOS360_DEPLOY_BENCH_OUT")
+
+
+class NamedHost(httpx.HTTPTransport):
+    """HTTPS to the test server by its server names (SNI and Host as a browser sends them)."""
+
+    def __init__(self, address: str, **kw):
+        super().__init__(**kw)
+        self.address = address
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.extensions = {**request.extensions, "sni_hostname": request.url.host}
+        request.url = request.url.copy_with(host=self.address)
+        return super().handle_request(request)
+
+
+def _trust() -> ssl.SSLContext:
+    """TLS that trusts the certificate the nginx role generated on the server, and nothing else."""
+    return ssl.create_default_context(cafile=STATE["ca"])
+
+
+def _https(deployment, name: str, **kw) -> httpx.Client:
+    return httpx.Client(base_url=f"https://{name}", transport=NamedHost(deployment.server.address,
+                                                                        verify=_trust()), timeout=60, **kw)
+
+
+def _user(name: str) -> dict:
+    return next(u for u in USERS if u["username"] == name)
+
+
+def test_first_deployment_converges(deployment, release):
+    run = deployment.playbook(release, "deploy-1")
+    STATE["first_seconds"] = run.seconds
+    assert run.rc == 0 and run.recap.get("failed") == 0, f"{run.tasks('failed')}; see {run.log}"
+    assert run.recap["changed"] > 0
+    ca = ARTIFACTS / "bansos360.crt"  # the self-signed certificate the nginx role made; trusted from here on
+    ca.write_text(deployment.server.ssh("cat /etc/nginx/ssl/bansos360.crt").stdout)
+    STATE["ca"] = str(ca)
+
+
+def test_airflow_and_superset_answer_through_nginx_over_https(deployment):
+    with _https(deployment, SUPERSET_NAME) as superset:
+        answer = superset.get("/health")
+        assert answer.status_code == 200 and answer.text.strip() == "OK"
+        assert answer.headers["server"] == "nginx"  # no version
+        assert answer.headers["strict-transport-security"].startswith("max-age=")
+        assert len(answer.headers.get_list("strict-transport-security")) == 1
+    with _https(deployment, AIRFLOW_NAME) as airflow:
+        health = airflow.get("/api/v2/monitor/health").json()
+        assert {k: v["status"] for k, v in health.items()} == {
+            "metadatabase": "healthy", "scheduler": "healthy", "triggerer": "healthy", "dag_processor": "healthy"}
+        framed = airflow.get("/sop/")
+        assert "frame-ancestors 'none'" in framed.headers.get("content-security-policy", "")
+    plain = httpx.get(f"http://{deployment.server.address}/sop/", headers={"Host": AIRFLOW_NAME}, timeout=30)
+    assert plain.status_code == 301 and plain.headers["location"] == f"https://{AIRFLOW_NAME}/sop/"
+
+
+def test_logins_on_superset_and_airflow_and_the_sop_pages(deployment):
+    admin = _user("kominfo")
+    with _https(deployment, SUPERSET_NAME) as superset:
+        answer = superset.post("/api/v1/security/login", json={
+            "username": admin["username"], "password": password(admin["password_var"]), "provider": "db"})
+        assert answer.status_code == 200 and answer.json()["access_token"]
+        wrong = superset.post("/api/v1/security/login", json={
+            "username": admin["username"], "password": "salah", "provider": "db"})
+        assert wrong.status_code == 401
+        # the sync put the dashboards in: the analyst's list as the admin sees it
+        token = answer.json()["access_token"]
+        boards = superset.get("/api/v1/dashboard/", headers={"Authorization": f"Bearer {token}"},
+                              params={"q": "(page_size:100)"}).json()
+        assert boards["count"] >= 12
+    owner = _user("kabid")
+    with SopClient(f"https://{AIRFLOW_NAME}", owner["username"], password(owner["password_var"]),
+                   transport=NamedHost(deployment.server.address, verify=_trust())) as sop:
+        page = sop.http.get("/sop/persetujuan")
+        assert page.status_code == 200 and 'name="csrf"' in page.text
+
+
+def test_the_firewall_drops_every_port_but_ssh_http_and_https(deployment):
+    server = deployment.server
+    # a listener on every address of the server, on a port the firewall does not admit
+    server.ssh("nohup python3 -m http.server 9999 --bind 0.0.0.0 >/dev/null 2>&1 & sleep 1")
+    try:
+        assert "9999" in server.ssh("ss -ltn 'sport = :9999'").stdout
+        assert server.ssh("python3 -c \"import urllib.request; urllib.request.urlopen('http://127.0.0.1:9999/')\"",
+                          check=False).returncode == 0
+        for port in (9999, 5432, 8080, 8088):
+            started = time.monotonic()
+            with pytest.raises(OSError):
+                socket.create_connection((server.address, port), timeout=3).close()
+            assert time.monotonic() - started >= 2.5, f"port {port} answered (refused), it was not dropped"
+        for port in (22, 80, 443):
+            assert server.port_open(port), port
+    finally:
+        server.ssh("pkill -f 'http.server 9999'", check=False)
+
+
+def _sftp(deployment, commands: list[str]) -> subprocess.CompletedProcess:
+    server = deployment.server
+    options = ["-i", str(deployment.operator_key), *server.ssh_options()[2:]]
+    return subprocess.run(["sftp", *options, "-b", "-", f"{SFTP_OPERATOR}@{server.address}"],
+                          input="\n".join(commands) + "\n", capture_output=True, text=True, timeout=300)
+
+
+MEMORY_PROBE = r"""
+import json, os, re, sys
+units = json.loads(sys.argv[1])
+out = {u: {"rss_mb": 0, "pss_mb": 0, "proses": 0} for u in units}
+
+def kb(text, key):
+    found = re.search(rf"^{key}:\s+(\d+)", text, re.M)
+    return int(found.group(1)) if found else 0
+
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        cgroup = open(f"/proc/{pid}/cgroup").read()
+        rollup = open(f"/proc/{pid}/smaps_rollup").read()
+    except OSError:
+        continue
+    for u in units:
+        if re.search(rf"/system\.slice/(system-postgresql\.slice/)?{re.escape(u)}\.service$", cgroup, re.M):
+            out[u]["rss_mb"] += kb(rollup, "Rss") // 1024
+            out[u]["pss_mb"] += kb(rollup, "Pss") // 1024
+            out[u]["proses"] += 1
+            break
+print(json.dumps(out))
+"""
+
+
+def _memory(server) -> dict[str, dict[str, int]]:
+    """RSS and PSS (MB) of every process of each unit, summed per unit, read on the server."""
+    command = f"python3 -c {shlex.quote(MEMORY_PROBE)} {shlex.quote(json.dumps(UNITS))}"
+    return json.loads(server.ssh(command).stdout)
+
+
+def _unit_limits(server) -> dict[str, int]:
+    out = {}
+    for unit in UNITS:
+        value = server.ssh(f"systemctl show -p MemoryMax --value {unit}").stdout.strip()
+        out[unit] = int(value) // 2**20 if value.isdigit() else 0
+    return out
+
+
+def test_a_delivery_dropped_over_sftp_and_approved_on_the_page_is_published(deployment, tmp_path):
+    """DTKS periods and usulan lists by SFTP as the operator account, the beneficiary lists through the upload
+    page; the product owner approves them on the approval page; the figures on the box are the generator's."""
+    lake = tmp_path / "danau"
+    subprocess.run([str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "bansos360"), "synth", str(lake),
+                    "--seed", "360", "--scale", SCALE], check=True, capture_output=True)
+    entries = json.loads((lake / "manifest.json").read_text())
+    by_sftp = [e for e in entries if e["source"] in ("dtks", "usulan")]
+    by_page = [e for e in entries if e not in by_sftp]
+    # the operator account reaches the inbox and nothing else
+    refused = deployment.server.ssh("id", check=False, user=SFTP_OPERATOR, key=deployment.operator_key, timeout=60)
+    assert "uid=" not in refused.stdout
+    assert _sftp(deployment, ["put /etc/hostname /etc/hostname"]).returncode != 0
+    commands = []
+    for e in by_sftp:
+        commands += [f"-mkdir /inbox/{e['source']}", f"-mkdir /inbox/{e['source']}/{e['periode']}",
+                     f'put "{lake / e["file"]}" "/inbox/{e["source"]}/{e["periode"]}/{Path(e["file"]).name}"']
+    dropped = _sftp(deployment, commands)
+    assert dropped.returncode == 0, dropped.stderr
+
+    transport = {"transport": NamedHost(deployment.server.address, verify=_trust())}
+    operator, owner = _user("operator"), _user("kabid")
+    with SopClient(f"https://{AIRFLOW_NAME}", operator["username"], password(operator["password_var"]),
+                   timeout=120, **transport) as op:
+        pages = [op.upload(lake / e["file"], e["source"], e.get("periode"), e.get("label"), e.get("as_of"))
+                 for e in by_page]
+        for page in pages:
+            assert op.raw_gate_answer(page)[1] == "diperiksa"
+    peak: dict[str, dict[str, int]] = {}
+    stop, errors = threading.Event(), []
+
+    def sample() -> None:
+        try:
+            while not stop.is_set():
+                for unit, m in _memory(deployment.server).items():
+                    seen = peak.setdefault(unit, {"rss_mb": 0, "pss_mb": 0})
+                    for k in ("rss_mb", "pss_mb"):
+                        seen[k] = max(seen[k], m[k])
+                stop.wait(2)
+        except Exception as exc:  # noqa: BLE001 - reported by the test below
+            errors.append(repr(exc))
+
+    STATE["rest"] = _memory(deployment.server)
+    with SopClient(f"https://{AIRFLOW_NAME}", owner["username"], password(owner["password_var"]), timeout=120,
+                   **transport) as po:
+        deadline = time.monotonic() + 600
+        while len(waiting := po.waiting_for_approval()) < len(entries) and time.monotonic() < deadline:
+            time.sleep(3)  # the SFTP drops: the inbox watcher, the intake DAG and the raw gate
+        assert len(waiting) == len(entries), waiting
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        try:
+            for sid in waiting:
+                assert po.decide(sid, "setujui", "uji").status_code == 303
+            runs = po.wait_refresh_runs(timeout=1800)
+        finally:
+            stop.set()
+            sampler.join(30)
+    assert runs and all(r["state"] == "success" for r in runs), runs
+    assert not errors and peak, errors
+    status = json.loads(deployment.server.ssh("bansos360 status --json").stdout)
+    assert {s["state"] for s in status} == {"terbit"}, [(s["submission_id"], s["state"]) for s in status]
+    assert {s["submitted_by"] for s in status if s["source"] == "dtks"} == {f"sftp:{SFTP_OPERATOR}"}
+    actual = json.loads(deployment.server.ssh("bansos360 figures").stdout)
+    truth = json.loads((lake / "ground_truth.json").read_text())
+    assert figures.compare(truth, actual) == []
+    STATE["figures"], STATE["peak"], STATE["submissions"] = actual, peak, len(status)
+
+
+def test_the_whole_stack_fits_the_t40_with_page_cache_to_spare(deployment):
+    peak, limits = STATE["peak"], _unit_limits(deployment.server)
+    STATE["limits"] = limits
+    total_pss = sum(m["pss_mb"] for m in peak.values())
+    report = {"istirahat/rest": STATE["rest"], "puncak/peak": peak, "MemoryMax_mb": limits,
+              "total_pss_puncak_mb": total_pss, "sisa_untuk_page_cache_mb": T40_RAM_MB - total_pss,
+              "deploy_pertama_detik": round(STATE["first_seconds"])}
+    (ARTIFACTS / "memory.json").write_text(json.dumps(report, indent=2))
+    assert all(peak[u]["rss_mb"] > 0 for u in UNITS), peak  # every service was seen running
+    assert limits["bansos360-superset"] > 0 and limits["bansos360-airflow-scheduler"] > 0
+    assert T40_RAM_MB - total_pss >= PAGE_CACHE_MB, report
+
+
+def test_a_second_run_changes_nothing(deployment, release):
+    run = deployment.playbook(release, "deploy-2-sama")
+    assert run.rc == 0, f"{run.tasks('failed')}; see {run.log}"
+    assert run.recap["changed"] == 0, run.tasks("changed")
+    STATE["rerun_seconds"] = run.seconds
+    (ARTIFACTS / "timing.json").write_text(json.dumps(
+        {"deploy_pertama_detik": round(STATE["first_seconds"]), "ulang_tanpa_perubahan_detik": round(run.seconds)}))
+    if BENCH_OUT:
+        _write_benchmark(Path(BENCH_OUT))
+
+
+def _write_benchmark(path: Path) -> None:
+    from bansos360.bench import _machine, replace_section
+
+    rest, peak, limits = STATE["rest"], STATE["peak"], STATE["limits"]
+    rows = "\n".join(f"| {u} | {rest[u]['rss_mb']} / {rest[u]['pss_mb']} | {peak[u]['rss_mb']} / {peak[u]['pss_mb']} "
+                     f"| {limits[u] or '-'} |" for u in UNITS)
+    total_rest = sum(m["pss_mb"] for m in rest.values())
+    total_peak = sum(m["pss_mb"] for m in peak.values())
+    mach = _machine()
+    section = f"""## Deployment: the whole stack on a clean Debian 12 root, scale {SCALE} (seed 360)
+
+Run of `make bench-deploy` (`tests/deploy` with `BANSOS360_DEPLOY_BENCH_SCALE={SCALE}`) on \
+{dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}, {mach.get('cpu', '')}, {mach.get('cores', '')} cores, \
+{mach.get('ram_gib', '')} GiB. The playbook converged a debootstrapped Debian 12 root booted with systemd in
+namespaces of its own (docs/deploy.md), over SSH; the synthetic lake went in by SFTP (DTKS, usulan) and the
+upload page (the lists), was approved on the approval page and processed by the refresh DAG; `figures` on the box
+equalled the ground truth. First deployment from the clean root: **{STATE['first_seconds']:.0f} s**; a second run
+with no change (`changed=0`): **{STATE['rerun_seconds']:.0f} s**.
+
+Memory in MiB, RSS / PSS summed over every process of the unit (its cgroup), read from `/proc/<pid>/smaps_rollup`
+on the server: *rest* before the approvals, *peak* the highest sample (every 2 s) while the lake was processed.
+`MemoryMax` is the unit's limit (PostgreSQL and nginx have none).
+
+| unit | rest | peak | MemoryMax |
+|---|---|---|---|
+{rows}
+
+PSS of all units: {total_rest} MiB at rest, {total_peak} MiB at peak (each unit's own peak, summed: an upper
+bound). Of the T40's {T40_RAM_MB} MiB, **{T40_RAM_MB - total_peak} MiB** stay for the page cache and the kernel at
+that peak (target: at least {PAGE_CACHE_MB}).
+"""
+    replace_section(path, "## Deployment: the whole stack on a clean Debian 12 root, scale ", section)
+
+
+def test_a_new_release_upgrades_in_place_and_keeps_the_data(deployment, release, second_release):
+    server = deployment.server
+    lake_before = server.ssh("find /srv/bansos360/lake -type f | sort | xargs sha256sum").stdout
+    run = deployment.playbook(second_release, "deploy-3-rilis-baru")
+    assert run.rc == 0, f"{run.tasks('failed')}; see {run.log}"
+    assert server.ssh("readlink /opt/bansos360/current").stdout.strip().endswith(second_release)
+    assert server.ssh(f"test -d /opt/bansos360/releases/bansos360-{release}", check=False).returncode == 0
+    for unit in UNITS:
+        assert server.ssh(f"systemctl is-active {unit}", check=False).stdout.strip() == "active", unit
+    assert server.ssh("find /srv/bansos360/lake -type f | sort | xargs sha256sum").stdout == lake_before
+    status = json.loads(server.ssh("bansos360 status --json").stdout)
+    assert len(status) == STATE["submissions"] and {s["state"] for s in status} == {"terbit"}
+    assert json.loads(server.ssh("bansos360 figures").stdout) == STATE["figures"]
+    with _https(deployment, SUPERSET_NAME) as superset:
+        assert superset.get("/health").text.strip() == "OK"
+
+
+def test_a_nightly_backup_restores_the_warehouse(deployment, second_release):
+    """The maintenance DAG's dump (run now, by its Airflow API) brings back a lost warehouse, by the steps of
+    docs/deploy.md: stop the services, pg_restore as the warehouse's owner, run the playbook again."""
+    server, admin = deployment.server, _user("kominfo")
+    with SopClient(f"https://{AIRFLOW_NAME}", admin["username"], password(admin["password_var"]), timeout=120,
+                   transport=NamedHost(server.address, verify=_trust())) as airflow:
+        started = airflow.http.post("/api/v2/dags/bansos360_maintenance/dagRuns", json={"logical_date": None})
+        assert started.status_code == 200, started.text
+        run_id = started.json()["dag_run_id"]
+        deadline, state = time.monotonic() + 900, "queued"
+        while state not in ("success", "failed") and time.monotonic() < deadline:
+            time.sleep(5)
+            state = airflow.http.get(f"/api/v2/dags/bansos360_maintenance/dagRuns/{run_id}").json()["state"]
+    assert state == "success", state
+    dump = server.ssh("ls -t /srv/bansos360/backup/*.dump | head -1").stdout.strip()
+    assert dump.endswith(".dump")
+    server.ssh("runuser -u postgres -- psql -q -d bansos360 -c 'drop schema marts cascade' "
+               "-c 'drop schema warehouse cascade'")
+    assert server.ssh("bansos360 figures", check=False).returncode != 0
+    server.ssh("systemctl stop 'bansos360-airflow-*' bansos360-superset")
+    restored = server.ssh("runuser -u postgres -- pg_restore --clean --if-exists --no-owner --role=bansos360 "
+                          f"--exit-on-error -d bansos360 {shlex.quote(dump)}", check=False)
+    assert restored.returncode == 0, restored.stderr[-2000:]
+    run = deployment.playbook(second_release, "deploy-4-pulih")
+    assert run.rc == 0, f"{run.tasks('failed')}; see {run.log}"
+    assert json.loads(server.ssh("bansos360 figures").stdout) == STATE["figures"]
+    status = json.loads(server.ssh("bansos360 status --json").stdout)
+    assert len(status) == STATE["submissions"] and {s["state"] for s in status} == {"terbit"}
+    for unit in UNITS:
+        assert server.ssh(f"systemctl is-active {unit}", check=False).stdout.strip() == "active", unit

@@ -47,9 +47,10 @@ PY
 done
 "$PIP" download --quiet --disable-pip-version-check --no-deps --only-binary=:all: -d "$stage/wheels/pipeline" "uv==${UV_VERSION}"
 echo "$version" > "$stage/RELEASE"
-# RELEASE goes last into the archive: the playbook takes a folder with RELEASE as completely unpacked
+# RELEASE goes last into the archive: the playbook takes a folder with RELEASE as completely unpacked.
+# gzip -1: the wheels are compressed already; a higher level only costs time
 (cd build/release && { find "$name" -mindepth 1 -path "${name}/RELEASE" -prune -o -print | LC_ALL=C sort; echo "${name}/RELEASE"; } \
-  | tar -czf "../../dist/${name}.tar.gz" --owner=0 --group=0 --no-recursion -T -)
+  | tar --use-compress-program="gzip -1" -cf "../../dist/${name}.tar.gz" --owner=0 --group=0 --no-recursion -T -)
 (cd dist && sha256sum "${name}.tar.gz" > "${name}.tar.gz.sha256")
 rm -rf build/release
 echo "$version" > dist/LATEST

@@ -12,6 +12,7 @@ the report for the data-protection officer. Guests never reach by-name data, so 
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import psycopg2
 
@@ -82,8 +83,8 @@ def metadata_url(settings) -> str:
     """Superset's metadata database (the URL Superset itself is given), for psycopg2."""
     from bansos360 import superset_runtime
 
-    return superset_runtime.environment(settings)["SUPERSET_METADATA_URL"].replace("postgresql+psycopg2://",
-                                                                                  "postgresql://")
+    url = os.environ.get("SUPERSET_METADATA_URL") or superset_runtime.environment(settings)["SUPERSET_METADATA_URL"]
+    return url.replace("postgresql+psycopg2://", "postgresql://")
 
 
 def collect(settings) -> int:

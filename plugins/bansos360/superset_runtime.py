@@ -28,8 +28,12 @@ METADATA_DATABASE = "superset"
 
 
 def home(settings) -> Path:
-    """Superset's folder of this installation: ``$BANSOS360_HOME/superset``."""
-    return settings.home / "superset"
+    """Superset's folder of this installation: ``$BANSOS360_HOME/superset``, or ``BANSOS360_SUPERSET_HOME``.
+
+    On a server Superset runs as a system user of its own, and the sync (as the pipeline's user) keeps its
+    record in a folder of its own: each sets ``BANSOS360_SUPERSET_HOME`` (docs/deploy.md).
+    """
+    return Path(os.environ.get("BANSOS360_SUPERSET_HOME") or settings.home / "superset")
 
 
 def secret(settings, name: str) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import re
 import shutil
 import subprocess
+import tarfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,6 +114,33 @@ def second_release(release) -> str:
 
 
 @pytest.fixture(scope="session")
+def broken_release(second_release) -> str:
+    """The second release with one fault a deploy only meets when Superset starts (``superset serve`` exits):
+    its setup and migrations pass, so `current` switches, the health check fails and the deploy rolls back."""
+    version = second_release.replace("-uji2", "-rusak")
+    source = REPO / "dist" / f"bansos360-{second_release}.tar.gz"
+    target = REPO / "dist" / f"bansos360-{version}.tar.gz"
+    old_top, new_top = f"bansos360-{second_release}", f"bansos360-{version}"
+    with tarfile.open(source, "r:gz") as src, tarfile.open(target, "w:gz", compresslevel=1) as dst:
+        for member in src:
+            data = src.extractfile(member) if member.isfile() else None
+            body = data.read() if data else None
+            if member.name == f"{old_top}/plugins/bansos360/superset_runtime.py":
+                body = body.replace(b'    command = _gunicorn(settings)\n',
+                                    b'    raise SystemExit("rilis rusak (uji) / broken release (test)")\n', 1)
+                assert b"rilis rusak" in body
+            elif member.name == f"{old_top}/RELEASE":
+                body = f"{version}\n".encode()
+            member.name = new_top + member.name[len(old_top):]
+            if body is not None:
+                member.size = len(body)
+            dst.addfile(member, io.BytesIO(body) if body is not None else None)
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    Path(f"{target}.sha256").write_text(f"{digest}  {target.name}\n")
+    return version
+
+
+@pytest.fixture(scope="session")
 def deployment(tmp_path_factory) -> Deployment:
     """A booted clean Debian 12 root, its proxy, and an inventory that differs from inventory/t40 only in
     the host's address and the settings of a test installation (uji.yml)."""
@@ -153,6 +183,7 @@ def _inventory(folder: Path, server: Server, keys: Path) -> Path:
         f"bansos360_superset_server_name: {SUPERSET_NAME}\n"
         f"bansos360_airflow_server_name: {AIRFLOW_NAME}\n"
         f"bansos360_users: {json.dumps(USERS)}\n"
+        "activate_health_timeout: 150\n"
         f"lake_sftp_operators: {json.dumps([{'name': SFTP_OPERATOR, 'authorized_keys': [operator_key]}])}\n")
     # the vault: vault.example.yml's dummies plus the test users' passwords, encrypted as on a real server
     vault = group_vars / "vault.yml"

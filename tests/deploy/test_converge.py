@@ -253,6 +253,9 @@ def test_the_whole_stack_fits_the_t40_with_page_cache_to_spare(deployment):
     (ARTIFACTS / "memory.json").write_text(json.dumps(report, indent=2))
     assert all(peak[u]["rss_mb"] > 0 for u in UNITS), peak  # every service was seen running
     assert limits["bansos360-superset"] > 0 and limits["bansos360-airflow-scheduler"] > 0
+    # every limit leaves a fifth of headroom above what its unit was seen to use
+    crowded = {u: (peak[u]["rss_mb"], limits[u]) for u in UNITS if limits[u] and peak[u]["rss_mb"] > 0.8 * limits[u]}
+    assert not crowded, crowded
     assert T40_RAM_MB - total_pss >= PAGE_CACHE_MB, report
 
 
@@ -318,6 +321,21 @@ def test_a_new_release_upgrades_in_place_and_keeps_the_data(deployment, release,
         assert superset.get("/health").text.strip() == "OK"
 
 
+
+def test_a_release_that_does_not_come_up_is_rolled_back(deployment, second_release, broken_release):
+    """`current` switches to a release whose Superset cannot start: the health check fails, `current` goes
+    back to the previous release, every service runs it again and the data is untouched."""
+    server = deployment.server
+    run = deployment.playbook(broken_release, "deploy-4-rusak")
+    assert run.rc != 0 and "activate : Superset answers healthy" in run.tasks("failed"), run.tasks("failed")
+    assert "activate : The previous release is current again" in run.tasks("changed")
+    assert server.ssh("readlink /opt/bansos360/current").stdout.strip().endswith(second_release)
+    for unit in UNITS:
+        assert server.ssh(f"systemctl is-active {unit}", check=False).stdout.strip() == "active", unit
+    with _https(deployment, SUPERSET_NAME) as superset:
+        assert superset.get("/health").text.strip() == "OK"
+    assert json.loads(server.ssh("bansos360 figures").stdout) == STATE["figures"]
+
 def test_a_nightly_backup_restores_the_warehouse(deployment, second_release):
     """The maintenance DAG's dump (run now, by its Airflow API) brings back a lost warehouse, by the steps of
     docs/deploy.md: stop the services, pg_restore as the warehouse's owner, run the playbook again."""
@@ -334,14 +352,14 @@ def test_a_nightly_backup_restores_the_warehouse(deployment, second_release):
     assert state == "success", state
     dump = server.ssh("ls -t /srv/bansos360/backup/*.dump | head -1").stdout.strip()
     assert dump.endswith(".dump")
-    server.ssh("runuser -u postgres -- psql -q -d bansos360 -c 'drop schema marts cascade' "
+    server.ssh("cd /tmp && sudo -u postgres psql -q -d bansos360 -c 'drop schema marts cascade' "
                "-c 'drop schema warehouse cascade'")
     assert server.ssh("bansos360 figures", check=False).returncode != 0
     server.ssh("systemctl stop 'bansos360-airflow-*' bansos360-superset")
-    restored = server.ssh("runuser -u postgres -- pg_restore --clean --if-exists --no-owner --role=bansos360 "
-                          f"--exit-on-error -d bansos360 {shlex.quote(dump)}", check=False)
+    restored = server.ssh("cd /tmp && sudo -u postgres pg_restore --clean --if-exists --no-owner --role=bansos360 "
+                          f"--exit-on-error -d bansos360 < {shlex.quote(dump)}", check=False)
     assert restored.returncode == 0, restored.stderr[-2000:]
-    run = deployment.playbook(second_release, "deploy-4-pulih")
+    run = deployment.playbook(second_release, "deploy-5-pulih")
     assert run.rc == 0, f"{run.tasks('failed')}; see {run.log}"
     assert json.loads(server.ssh("bansos360 figures").stdout) == STATE["figures"]
     status = json.loads(server.ssh("bansos360 status --json").stdout)

@@ -95,6 +95,10 @@ class Server:
 
     def create(self, base_tarball: Path) -> Server:
         """Unpack the root, give it sources, a hostname and root's authorized key, then boot it."""
+        stale = self._find_pid1()  # a server an interrupted run left behind
+        if stale:
+            os.kill(stale, signal.SIGKILL)
+            time.sleep(1)
         if self.root.exists():
             shutil.rmtree(self.root)
         self.root.mkdir(parents=True)

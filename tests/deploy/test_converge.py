@@ -338,7 +338,9 @@ def test_a_release_that_does_not_come_up_is_rolled_back(deployment, second_relea
 
 def test_a_nightly_backup_restores_the_warehouse(deployment, second_release):
     """The maintenance DAG's dump (run now, by its Airflow API) brings back a lost warehouse, by the steps of
-    docs/deploy.md: stop the services, pg_restore as the warehouse's owner, run the playbook again."""
+    docs/deploy.md: stop the services, pg_restore as the warehouse's owner without the dump's privileges (its
+    revocations on PostgreSQL's own functions are the superuser's to make), run the playbook again (which makes
+    the grants, the revocations and the class roles' passwords again)."""
     server, admin = deployment.server, _user("kominfo")
     with SopClient(f"https://{AIRFLOW_NAME}", admin["username"], password(admin["password_var"]), timeout=120,
                    transport=NamedHost(server.address, verify=_trust())) as airflow:
@@ -356,8 +358,8 @@ def test_a_nightly_backup_restores_the_warehouse(deployment, second_release):
                "-c 'drop schema warehouse cascade'")
     assert server.ssh("bansos360 figures", check=False).returncode != 0
     server.ssh("systemctl stop 'bansos360-airflow-*' bansos360-superset")
-    restored = server.ssh("cd /tmp && sudo -u postgres pg_restore --clean --if-exists --no-owner --role=bansos360 "
-                          f"--exit-on-error -d bansos360 < {shlex.quote(dump)}", check=False)
+    restored = server.ssh("cd /tmp && sudo -u postgres pg_restore --clean --if-exists --no-owner --no-privileges "
+                          f"--role=bansos360 --exit-on-error -d bansos360 < {shlex.quote(dump)}", check=False)
     assert restored.returncode == 0, restored.stderr[-2000:]
     run = deployment.playbook(second_release, "deploy-5-pulih")
     assert run.rc == 0, f"{run.tasks('failed')}; see {run.log}"

@@ -5,6 +5,7 @@ Used by ``bansos360 airflow demo`` (the demo's lake goes in through the pages) a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -20,11 +21,21 @@ class SopClient:
     """Signed in as one user (a token from Airflow's ``/auth/token``)."""
 
     def __init__(self, base_url: str, username: str, password: str, timeout: float = 60, **http):
-        """``http``: more arguments of ``httpx.Client`` (``verify``, ``transport``: the converge test's HTTPS)."""
-        self.http = httpx.Client(base_url=base_url, timeout=timeout, **http)
-        answer = self.http.post("/auth/token", json={"username": username, "password": password})
+        """``http``: more arguments of ``httpx.Client`` (``verify``, ``transport``: the converge test's HTTPS).
+
+        The token is fetched on its own, so that ``self.http`` is still unopened (its caller may use it in a
+        ``with``) and carries no cookie: it is signed in by the token alone.
+        """
+        request = httpx.Request("POST", f"{base_url}/auth/token", json={"username": username, "password": password},
+                                extensions={"timeout": httpx.Timeout(timeout).as_dict()})
+        given = http.get("transport")
+        with contextlib.nullcontext(given) if given else httpx.HTTPTransport(verify=http.get("verify", True)) as t:
+            answer = t.handle_request(request)
+            answer.read()
+        answer.request = request
         answer.raise_for_status()
-        self.http.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+        self.http = httpx.Client(base_url=base_url, timeout=timeout, **http,
+                                 headers={"Authorization": f"Bearer {answer.json()['access_token']}"})
 
     def close(self) -> None:
         self.http.close()

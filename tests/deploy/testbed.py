@@ -189,11 +189,6 @@ class Server:
         return subprocess.run(["ssh", *options, f"{user}@{self.address}", command], capture_output=True,
                               text=True, check=check, timeout=timeout, stdin=subprocess.DEVNULL)
 
-    def inside(self, *command: str) -> subprocess.CompletedProcess:
-        """Run a command in the server's namespaces directly (for what SSH cannot show, like memory)."""
-        return subprocess.run(["nsenter", "-t", str(self._pid1), "-m", "-p", "-n", "-u", "-r", "-w", *command],
-                              capture_output=True, text=True)
-
     def destroy(self) -> None:
         """Kill every process of the server, remove its network, its root and its cgroups."""
         if self._pid1:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-PROGRAMS = ("PKH", "SEMBAKO", "BST", "KPE")
-
 # the charts whose data make up the contract, by their asset file name (= stable key)
 CHARTS = ("d1_program", "d1_baris", "d1_nik", "d1_kecamatan", "d2_program", "d2_nik_ganda", "d3_program",
           "d4_kombinasi", "d4_jumlah_program", "d6_periode", "d7_status", "d8_periode", "d11_segmen", "d12_angka",
@@ -17,8 +15,11 @@ def _one(rows: list[dict], label: str) -> int:
     return int(rows[0][label]) if rows and rows[0][label] is not None else 0
 
 
-def from_charts(data: dict[str, list[dict]]) -> dict:
-    """Build the figures dict from the rows of the contract's charts (chart key -> its data rows)."""
+def from_charts(data: dict[str, list[dict]], programs: list[str]) -> dict:
+    """Build the figures dict from the rows of the contract's charts (chart key -> its data rows).
+
+    ``programs`` are the registered programme codes: one the charts do not show counts 0 here.
+    """
     prog = {r["program"]: r for r in data["d1_program"]}
     d2 = {r["program"]: r for r in data["d2_program"]}
     d3 = {r["program"]: r for r in data["d3_program"]}
@@ -29,7 +30,7 @@ def from_charts(data: dict[str, list[dict]]) -> dict:
 
     out: dict = {"periode_terakhir": periods[-1] if periods else None}
     out["d1"] = {
-        "per_program": {k: {"baris": p(prog, k, "Baris KPM"), "nik_unik": p(prog, k, "NIK unik")} for k in PROGRAMS},
+        "per_program": {k: {"baris": p(prog, k, "Baris KPM"), "nik_unik": p(prog, k, "NIK unik")} for k in programs},
         "semua": {"baris": _one(data["d1_baris"], "Baris KPM"), "nik_unik": _one(data["d1_nik"], "NIK unik")},
         "per_kecamatan": {r["kode_kec"]: {"baris": int(r["Baris KPM"]), "nik_unik": int(r["NIK unik"])}
                           for r in data["d1_kecamatan"] if r["kode_kec"] is not None},
@@ -37,12 +38,12 @@ def from_charts(data: dict[str, list[dict]]) -> dict:
     out["d2"] = {"per_program": {k: {
         "nik_valid": p(d2, k, "NIK valid"), "nik_tidak_valid": p(d2, k, "NIK tidak valid"),
         "di_dtks": p(d2, k, "Di DTKS"), "tidak_di_dtks": p(d2, k, "Tidak di DTKS"),
-        "kk_valid": p(d2, k, "KK valid"), "kk_tidak_valid": p(d2, k, "KK tidak valid")} for k in PROGRAMS},
+        "kk_valid": p(d2, k, "KK valid"), "kk_tidak_valid": p(d2, k, "KK tidak valid")} for k in programs},
         "nik_ganda": _one(data["d2_nik_ganda"], "NIK ganda")}
     out["d3"] = {"per_program": {k: {
         "desil_1_2": p(d3, k, "Desil 1-2"), "desil_3_4": p(d3, k, "Desil 3-4"),
         "dtks_tanpa_desil": p(d3, k, "DTKS tanpa desil"), "tidak_di_dtks": p(d3, k, "Tidak di DTKS")}
-        for k in PROGRAMS}}
+        for k in programs}}
     k4 = data["d4_kombinasi"][0] if data["d4_kombinasi"] else defaultdict(int)
     jumlah = {str(int(r["jumlah_program"])): int(r["NIK"]) for r in data["d4_jumlah_program"]}
     out["d4"] = {
@@ -50,7 +51,7 @@ def from_charts(data: dict[str, list[dict]]) -> dict:
         "pkh_tanpa_kis": int(k4["PKH tanpa KIS"] or 0), "dua_program_lain": int(k4["Dua program lain"] or 0),
         "tiga_program_atau_lebih": int(k4["Tiga program atau lebih"] or 0),
         "pkh_atau_sembako_dan_kpe": int(k4["PKH/SEMBAKO dan KPE"] or 0),
-        "jumlah_program": {str(i): jumlah.get(str(i), 0) for i in range(1, 5)},
+        "jumlah_program": {str(i): jumlah.get(str(i), 0) for i in range(1, len(programs) + 1)},
     }
     d6_labels = {"rumah_tangga": "Rumah tangga", "keluarga": "Keluarga", "individu": "Individu", "kks": "KKS",
                  "pbi": "PBI (KIS)", "kip": "KIP", "pkh": "PKH", "bpnt": "BPNT"}

@@ -86,9 +86,30 @@ def test_header_only_file(settings, tmp_path):
 
 def test_missing_required_column(settings, tmp_path):
     p = tmp_path / "pkh.csv"
-    p.write_text("NIK,NAMA,KECAMATAN,DESA,ALAMAT\n3503014107800001,SITI,PULE,PULE,RT 1\n")
+    p.write_text("NAMA,NOKK,KECAMATAN,DESA,ALAMAT\n SITI,3503010101010001,PULE,PULE,RT 1\n")
     r = rejected(settings, p, "pkh", code="kolom_wajib_hilang", label="x")
-    assert "kolom/column NOKK" in codes(r) and "pkh.csv" in codes(r)
+    assert "[berkas/file pkh.csv, baris/row 1, kolom/column NIK]" in codes(r)
+
+
+def test_a_list_that_cannot_be_placed_is_refused(settings, tmp_path):
+    # neither the kecamatan name nor the Kemendagri desa code: nothing could place its rows
+    p = tmp_path / "pkh.csv"
+    p.write_text("NIK;NAMA;DESA\n3503014107800001;SITI;PULE\n")
+    r = rejected(settings, p, "pkh", code="kolom_wajib_hilang", label="x")
+    assert "kolom/column KECAMATAN/KODE_DESA" in codes(r) and "KECAMATAN atau KODE_DESA" in codes(r)
+
+
+def test_a_list_without_kk_or_address_is_loaded_with_a_warning(settings, tmp_path):
+    p = tmp_path / "kpe.csv"
+    p.write_text("DAFTAR KPE;;;;\nNo;NIK;Nama KPM;Kecamatan;Desa/Kelurahan\n1;3503014107800001;SITI;PULE;PULE\n",
+                 encoding="cp1252")
+    result = submit(settings, p, "kpe", label="KPE 2020")
+    assert result["state"] == "diperiksa", result
+    warning = next(t for t in result["temuan"] if "opsional" in t)
+    assert warning.startswith("PERINGATAN/WARNING [berkas/file kpe.csv, baris/row 2, kolom/column NOKK, ALAMAT]")
+    assert approve_and_refresh(settings, result["submission_id"]).state == "terbit"
+    assert query(settings, "select program, kode_desa, nokk, alamat from warehouse.penerima_bansos") == [
+        ("KPE", "35.03.03.2006", None, None)]
 
 
 def test_unknown_source_kind(settings, tmp_path):

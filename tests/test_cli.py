@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg2
+
 BIN = Path(sys.executable).with_name("bansos360")
 
 
@@ -20,10 +22,10 @@ def run(*args, env=None, check=True) -> subprocess.CompletedProcess:
 
 def test_submit_approve_refresh_status(settings, lake):
     env = {**os.environ, "BANSOS360_DATABASE_URL": settings.database_url, "BANSOS360_LAKE": str(settings.lake)}
-    sub = json.loads(run("submit", str(lake / "files/BNBA KPE 20K.xlsx"), "--source", "kpe", "--by", "operator",
+    sub = json.loads(run("submit", str(lake / "files/BNBA KPE 2020.csv"), "--source", "kpe", "--by", "operator",
                          "--label", "KPE 2020", "--as-of", "2020-09-01", env=env).stdout)
     assert sub["state"] == "diperiksa" and isinstance(sub["submission_id"], int)
-    bad = run("submit", str(lake / "files/BNBA KPE 20K.xlsx"), "--source", "kpe", "--by", "operator",
+    bad = run("submit", str(lake / "files/BNBA KPE 2020.csv"), "--source", "kpe", "--by", "operator",
               "--periode", "09-2020", env=env, check=False)
     assert bad.returncode == 1 and json.loads(bad.stdout)["state"] == "ditolak"
     approved = json.loads(run("approve", str(sub["submission_id"]), "--by", "kabid", env=env).stdout)
@@ -34,6 +36,40 @@ def test_submit_approve_refresh_status(settings, lake):
     assert status["state"] == "terbit" and status["profile"]["bagian"][0]["rows"] > 0
     text = run("status", env=env).stdout
     assert "kpe" in text and "terbit" in text and "ditolak" in text
+
+
+def test_a_programme_is_registered_on_the_server_without_a_release(settings, lake):
+    env = {**os.environ, "BANSOS360_DATABASE_URL": settings.database_url, "BANSOS360_LAKE": str(settings.lake)}
+    entry = next(e for e in json.loads((lake / "manifest.json").read_text()) if "program_baru" in e)
+    program = entry["program_baru"]
+    lines = ["submit", str(lake / entry["file"]), "--source", program["sumber"], "--by", "operator", "--label",
+             entry["label"]]
+    before = run(*lines, env=env, check=False)
+    assert before.returncode == 1 and "unknown source kind 'blt_dd'" in before.stdout
+    add = ["program", "add", "--kode", program["kode"], "--sumber", program["sumber"], "--nama", program["nama"],
+           "--pemilik", program["pemilik"], "--by", "kominfo"]
+    assert json.loads(run(*add, env=env).stdout)["terdaftar/registered"]["kode"] == "BLT-DD"
+    again = run(*add, env=env, check=False)
+    assert again.returncode == 1 and "sudah terdaftar" in again.stderr and "already registered" in again.stderr
+    bad = run(*add[:3], "blt dd", *add[4:], env=env, check=False)
+    assert bad.returncode == 1 and "BLT-DD" in bad.stderr
+    taken = run("program", "add", "--kode", "DTKS", "--sumber", "dtks", "--nama", "x", "--pemilik", "y", "--by", "z",
+                env=env, check=False)
+    assert taken.returncode == 1 and "another source kind" in taken.stderr
+    listed = json.loads(run("program", "list", env=env).stdout)
+    assert [p["kode"] for p in listed] == ["PKH", "SEMBAKO", "BST", "KPE", "BLT-DD"]
+    assert [p["bawaan"] for p in listed] == [True] * 4 + [False]
+    with psycopg2.connect(settings.database_url) as conn, conn.cursor() as cur:
+        cur.execute("select registri, kunci, tindakan, oleh from audit.registri_perubahan")
+        assert cur.fetchall() == [("program", "BLT-DD", "tambah", "kominfo")]
+    after = json.loads(run(*lines, env=env).stdout)
+    assert after["state"] == "diperiksa"
+    run("approve", str(after["submission_id"]), "--by", "kabid", env=env)
+    assert [o["state"] for o in json.loads(run("refresh", env=env).stdout)] == ["terbit"]
+    figures = json.loads(run("figures", env=env).stdout)
+    truth = json.loads((lake / "ground_truth.json").read_text())
+    assert figures["d1"]["per_program"]["BLT-DD"] == truth["d1"]["per_program"]["BLT-DD"]
+    assert figures["d1"]["per_program"]["PKH"] == {"baris": 0, "nik_unik": 0}  # registered, no list yet
 
 
 def test_embedded_default_starts_and_stops(tmp_path):

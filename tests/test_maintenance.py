@@ -15,7 +15,7 @@ from tests.helpers import approve_and_refresh, submit
 @pytest.fixture
 def with_data(settings, lake, tmp_path):
     s = dataclasses.replace(settings, backup_dir=tmp_path / "cadangan", backup_keep=2)
-    result = submit(s, lake / "files" / "BNBA TL THP 3.csv", "bst", label="BST Tahap 3")
+    result = submit(s, lake / "files" / "BNBA BST Tahap 3.xlsx", "bst", label="BST Tahap 3")
     assert approve_and_refresh(s, result["submission_id"]).state == "terbit"
     return s
 

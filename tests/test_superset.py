@@ -45,10 +45,11 @@ def _chart_rows(api, chart_id: int) -> list[dict]:
     return r.json()["result"][0]["data"]
 
 
-def _figures_seen_by(site, user) -> dict:
+def _figures_seen_by(site, user, programs: list[str]) -> dict:
     api = _api(site, user)
     charts = _charts(api)
-    return superset_figures.from_charts({k: _chart_rows(api, charts[k]["id"]) for k in superset_figures.CHARTS})
+    return superset_figures.from_charts({k: _chart_rows(api, charts[k]["id"]) for k in superset_figures.CHARTS},
+                                        programs)
 
 
 def _expected(site, kecamatan: str | None) -> dict:
@@ -150,13 +151,24 @@ def test_charts_still_answer_after_the_marts_are_published_again(site):
 def test_dinsos_sees_the_kabupaten_figures(site):
     expected = _expected(site, None)
     for user in (ANALIS, PEMBACA):
-        assert _figures_seen_by(site, user) == expected, user[0]
+        assert _figures_seen_by(site, user, list(expected["d1"]["per_program"])) == expected, user[0]
+
+
+def test_a_programme_registered_as_data_has_its_rows_in_the_charts(site):
+    """BLT-DD was registered with `bansos360 program add` (tests/conftest.py) and no asset names it."""
+    assert not [n for n in superset_sync.asset_files() if "BLT" in (superset_sync.ASSETS / n).read_text()]
+    api = _api(site, ANALIS)
+    charts = _charts(api)
+    rows = {r["program"]: r for r in _chart_rows(api, charts["d1_program"]["id"])}
+    expected = _expected(site, None)["d1"]["per_program"]["BLT-DD"]
+    assert expected["baris"] > 0
+    assert int(rows["BLT-DD"]["Baris KPM"]) == expected["baris"]
 
 
 @pytest.mark.parametrize("kode", [k for k, _ in KEC])
 def test_a_kecamatan_user_receives_exactly_the_figures_of_the_kecamatan(site, kode):
-    seen = _figures_seen_by(site, _kec_user(kode))
     expected = _expected(site, kode)
+    seen = _figures_seen_by(site, _kec_user(kode), list(expected["d1"]["per_program"]))
     assert seen == expected
     assert seen["d1"]["semua"]["baris"] > 0  # the synthetic lake has KPM rows in every kecamatan
 

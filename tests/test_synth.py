@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import zipfile
 
+import openpyxl
+
 from bansos360 import intake, sources
 from bansos360.synth import generate
+from tests.conftest import BLT_DD
 
 CONTRACT_KEYS = {"periode_terakhir", "d1", "d2", "d3", "d4", "d6", "d7", "d8", "d11", "d12"}
 
@@ -21,12 +24,21 @@ def test_same_seed_same_bytes(tmp_path):
     for rel in files_a:
         assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
     assert (a / "ground_truth.json").read_bytes() != (c / "ground_truth.json").read_bytes()
+    # a programme the registry adds gets its list after every other file: the rest stays the same bytes
+    d = tmp_path / "d"
+    generate(d, seed=11, scale=0.003, extra_programs=(BLT_DD,))
+    for rel in files_a:
+        if rel.parts[0] == "files":
+            assert (a / rel).read_bytes() == (d / rel).read_bytes(), rel
+    assert (d / "files" / "Daftar KPM BLT-DD 2020.xlsx").is_file()
 
 
 def test_manifest_covers_every_source_kind(lake):
     manifest = json.loads((lake / "manifest.json").read_text())
     kinds = {e["source"] for e in manifest}
-    assert kinds == set(sources.source_kinds()) - {"ref_wilayah"}
+    programs = {p.sumber for p in sources.shipped_programs()} | {e["program_baru"]["sumber"] for e in manifest
+                                                                  if "program_baru" in e}
+    assert kinds == set(sources.fixed_kinds()) - {"ref_wilayah"} | programs
     dtks = [e for e in manifest if e["source"] == "dtks"]
     assert [e["periode"] for e in dtks] == ["2018-05", "2019-07", "2019-10", "2020-01", "2020-10"]
     for e in dtks:  # report file names, period recognisable from the name, RT and ART inside
@@ -44,7 +56,8 @@ def test_ground_truth_follows_the_contract(lake):
     assert set(truth["d6"]) == {"2018-05", "2019-07", "2019-10", "2020-01", "2020-10"}
     assert set(truth["d7"]) == {"2019-07", "2019-10", "2020-01", "2020-10"}
     assert set(truth["d8"]) == {"2020-01", "2020-10"}
-    assert set(truth["d1"]["per_program"]) == {"PKH", "SEMBAKO", "BST", "KPE"}
+    assert set(truth["d1"]["per_program"]) == {"PKH", "SEMBAKO", "BST", "KPE", "BLT-DD"}
+    assert set(truth["d4"]["jumlah_program"]) == {"1", "2", "3", "4", "5"}
     assert sum(truth["d11"].values()) > 0
     per_kec = json.loads((lake / "ground_truth_kecamatan.json").read_text())
     assert len(per_kec) == 14
@@ -64,6 +77,10 @@ def test_defects_are_planted(lake):
     assert sum(d["desa_tidak_cocok"] for d in planted["daftar"].values()) > 0
     sembako = (lake / "files/Program Sembako Tahap 8 Agustus 2020.xlsx")
     assert sembako.read_bytes()[:2] == b"PK"
-    bst = (lake / "files/BNBA TL THP 3.csv").read_bytes()
-    bst.decode("cp1252")
-    assert b";" in bst.splitlines()[0]
+    # the real-shaped lists of issue 14: no No. KK column, a title row above the header
+    bst = openpyxl.load_workbook(lake / "files/BNBA BST Tahap 3.xlsx", read_only=True).active
+    rows = list(bst.iter_rows(max_row=4, values_only=True))
+    assert rows[0][0].startswith("DAFTAR PENERIMA") and rows[2] == ("NAMA PENERIMA", "NIK KTP", "TAHAP", "NM KEC",
+                                                                    "NM KEL", "ALAMAT")
+    kpe = (lake / "files/BNBA KPE 2020.csv").read_bytes().decode("cp1252").splitlines()
+    assert kpe[0].startswith("BNBA KARTU PENYANGGA") and kpe[1] == "No;NIK;Nama KPM;Kecamatan;Desa/Kelurahan;Alamat"

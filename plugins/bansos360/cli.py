@@ -117,6 +117,28 @@ def cmd_figures(args) -> int:
     return 0
 
 
+def cmd_program(args) -> int:
+    from bansos360 import registry
+
+    settings = config.load()
+    pipeline.init(settings)
+    with db.connect(settings) as conn, conn.cursor() as cur:
+        if args.action == "add":
+            if not (args.kode and args.sumber and args.nama and args.pemilik and args.by):
+                print("program add --kode --sumber --nama --pemilik --by", file=sys.stderr)
+                return 2
+            try:
+                row = registry.program_add(cur, args.kode, args.sumber, args.nama, args.pemilik, args.by)
+            except registry.RegistryError as exc:
+                print(str(exc), file=sys.stderr)
+                return 1
+            conn.commit()
+            _print({"terdaftar/registered": row})
+        else:
+            _print(registry.program_list(cur))
+    return 0
+
+
 def cmd_db(args) -> int:
     settings = config.load()
     if args.action == "start":
@@ -266,6 +288,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--users", help="berkas pengguna (JSON) / users file (JSON): setup makes its admins, sync its "
                    "users; sync and export log in as its first admin")
     s.set_defaults(func=cmd_superset)
+
+    s = sub.add_parser("program", help="registri program bansos / the programme registry")
+    s.add_argument("action", choices=["list", "add"])
+    s.add_argument("--kode", help="with add: the programme code lists and charts show, e.g. BLT-DD")
+    s.add_argument("--sumber", help="with add: its source kind, the name its lists are submitted under, e.g. blt_dd")
+    s.add_argument("--nama", help="with add: the full name, e.g. 'Bantuan Langsung Tunai Dana Desa'")
+    s.add_argument("--pemilik", help="with add: who runs it, e.g. 'Pemerintah Desa'")
+    s.add_argument("--by", help="with add: who registers it (recorded in audit.registri_perubahan)")
+    s.set_defaults(func=cmd_program)
 
     s = sub.add_parser("db", help="server PostgreSQL bawaan / the embedded PostgreSQL")
     s.add_argument("action", choices=["start", "stop", "url", "harden"],

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from psycopg2 import sql
 
-PROGRAMS = ("PKH", "SEMBAKO", "BST", "KPE")
 SEGMENTS = "ABCDEFGHI"
 
 
@@ -32,11 +31,14 @@ def figures(conn, kecamatan: str | None = None) -> dict:
         cur.execute("select max(periode) from marts.mart_dtks_ringkasan")
         latest = cur.fetchone()[0]
         out: dict = {"periode_terakhir": latest}
+        # every registered programme (warehouse.program), a new one as soon as it is registered
+        cur.execute("select kode from warehouse.program order by urutan")
+        programs = [kode for (kode,) in cur.fetchall()]
 
         per_program = {
             p: dict(zip(("baris", "nik_unik", "nik_valid", "di_dtks", "kk_valid", "d12", "d34", "tanpa"), r[1:],
                         strict=True))
-            for p in PROGRAMS
+            for p in programs
             for r in [next((x for x in _rows(cur, """
                 select program, count(*), count(distinct nik) filter (where is_nik_valid),
                        count(*) filter (where is_nik_valid), count(*) filter (where is_di_dtks),
@@ -79,14 +81,15 @@ def figures(conn, kecamatan: str | None = None) -> dict:
                    count(*) filter (where is_pkh and not is_kis),
                    count(*) filter (where jumlah_program = 2 and not (is_pkh and is_sembako)),
                    count(*) filter (where jumlah_program >= 3),
-                   count(*) filter (where (is_pkh or is_sembako) and is_kpe),
-                   count(*) filter (where jumlah_program = 1), count(*) filter (where jumlah_program = 2),
-                   count(*) filter (where jumlah_program = 3), count(*) filter (where jumlah_program = 4)
+                   count(*) filter (where (is_pkh or is_sembako) and is_kpe)
             from marts.mart_kpm_nik {where}""", kecamatan, level)[0]
+        jumlah = dict(_rows(cur, "select jumlah_program, count(*) from marts.mart_kpm_nik {where} group by 1",
+                            kecamatan, level))
         out["d4"] = {
             **dict(zip(("pkh_dan_sembako", "pkh_tanpa_sembako", "pkh_tanpa_kis", "dua_program_lain",
                         "tiga_program_atau_lebih", "pkh_atau_sembako_dan_kpe"), d4[:6], strict=True)),
-            "jumlah_program": {str(i + 1): d4[6 + i] for i in range(4)},
+            # 1 .. the number of registered programmes
+            "jumlah_program": {str(n): jumlah.get(n, 0) for n in range(1, len(programs) + 1)},
         }
 
         out["d6"] = {

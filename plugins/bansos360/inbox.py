@@ -59,15 +59,14 @@ def declared(inbox: Path, path: Path) -> Delivery:
     periode = label = as_of = None
     if len(folders) > 1:
         segment = folders[1]
-        kind = sources.source_kinds().get(source)
-        if kind is not None and kind.needs_label:
-            label = segment
-        elif kind is not None and not kind.needs_periode and DATE_RE.match(segment):
-            as_of = segment
-        elif kind is not None and not kind.needs_periode:
-            label = segment
-        else:
+        # a kind that is not fixed is a programme's list (or unknown, refused by the raw gate): a label
+        kind = sources.fixed_kinds().get(source)
+        if kind is not None and kind.needs_periode:
             periode = segment
+        elif kind is not None and DATE_RE.match(segment):
+            as_of = segment
+        else:
+            label = segment
     return Delivery(path, rel.as_posix(), st.st_size, st.st_mtime_ns, source, periode, label, as_of)
 
 

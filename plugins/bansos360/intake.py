@@ -227,6 +227,14 @@ def profile_part(ref: PartRef) -> tuple[dict, list[Finding]]:
                     f"one of the columns {' or '.join(g.upper() for g in group)} must be present",
                     name, header_row, "/".join(g.upper() for g in group),
                 ))
+        missing = [c.name.upper() for c in entity.warned if c.name not in mapping]
+        if missing:
+            findings.append(Finding(
+                "warning", "kolom_opsional_hilang",
+                f"kolom opsional {', '.join(missing)} tidak ada; baris tetap dimuat, kolom itu kosong",
+                f"optional column(s) {', '.join(missing)} missing; the rows are loaded with them empty",
+                name, header_row, ", ".join(missing),
+            ))
         width = max(mapping.values(), default=-1) + 1
         nik_col = next((i for c, i in mapping.items() if c.lower() == "nik"), None)
 
@@ -370,7 +378,8 @@ def submit(conn, settings, paths: list[Path], source: str, by: str, periode: str
     they are recorded as text only and never used as a path.
     """
     findings: list[Finding] = []
-    kinds = sources.source_kinds()
+    with conn.cursor() as cur:
+        kinds = sources.source_kinds(cur)
     kind = kinds.get(source)
     names = list(original_names) if original_names else [p.name for p in paths]
     with conn.cursor() as cur:

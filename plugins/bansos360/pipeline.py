@@ -202,10 +202,11 @@ def run_gate(settings, submission_id: int) -> list[Finding]:
     findings: list[Finding] = []
     with db.connect(settings) as conn, conn.cursor() as cur:
         sub = _submission(cur, submission_id)
+        program_codes = [p.kode for p in sources.programs(cur)]
     params = {
         "nik_valid_floor": settings.nik_valid_floor,
         "hari_ini": dt.date.today().isoformat(),
-        "program_codes": [p.kode for p in sources.programs()],
+        "program_codes": program_codes,
     }
     for m in warehouse.models(settings.sql_dir):
         if m.materialized != "history" or not m.builds_for(sub["source"]):

@@ -21,6 +21,7 @@ class Column:
     name: str
     aliases: tuple[str, ...] = ()
     required: bool = False
+    warn_missing: bool = False  # optional, but its absence is a warning (kolom_opsional_hilang)
 
     @property
     def keys(self) -> frozenset[str]:
@@ -40,6 +41,11 @@ class Entity:
     @property
     def required(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.required)
+
+    @property
+    def warned(self) -> tuple[Column, ...]:
+        """Optional columns whose absence the raw gate reports as a warning."""
+        return tuple(c for c in self.columns if c.warn_missing and not c.required)
 
 
 @dataclass(frozen=True)
@@ -68,12 +74,16 @@ def _columns_file(name: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
-RT_REQUIRED = {"IDBDT", "KDPROP", "KDKAB", "KDKEC", "KDDESA", "Alamat", "Nama_KRT", "Jumlah_ART", "Jumlah_Keluarga"}
+# Required means needed: a key, the place, or a figure of a dashboard reads it (docs/inputs.md has the table).
+RT_REQUIRED = {"IDBDT", "KDKEC", "KDDESA", "Alamat", "Nama_KRT", "Jumlah_Keluarga"}
 ART_REQUIRED = {
-    "IDBDT", "IDARTBDT", "KDPROP", "KDKAB", "KDKEC", "KDDESA", "Nama", "JnsKel", "TmpLahir", "TglLahir", "NIK",
-    "NoKK", "Hub_KRT", "NUK", "Hubkel", "Sta_kawin", "Jenis_cacat", "Penyakit_kronis", "Partisipasi_sekolah",
-    "Ijazah_tertinggi", "Lapangan_usaha", "Status_pekerjaan", "Ada_kks", "Ada_pbi", "Ada_kip", "Ada_pkh", "Ada_BPNT",
+    "IDBDT", "IDARTBDT", "KDKEC", "KDDESA", "Nama", "JnsKel", "TmpLahir", "TglLahir", "NIK", "NoKK", "Hub_KRT",
+    "NUK", "Hubkel", "Sta_kawin", "Jenis_cacat", "Penyakit_kronis", "Ijazah_tertinggi", "Lapangan_usaha",
+    "Status_pekerjaan", "Ada_kks", "Ada_pbi", "Ada_kip", "Ada_pkh", "Ada_BPNT",
 }
+# Columns of the national layout no dashboard reads: a file without them is loaded, with a warning (a layout
+# this far from the national one may be the wrong file).
+DTKS_WARNED = {"KDPROP", "KDKAB", "Jumlah_ART", "Partisipasi_sekolah"}
 ALIASES = {
     "TmpLahir": ("TmptLahir", "Tempat_Lahir"),
     "Ada_BPNT": ("Ada_rastra",),
@@ -88,7 +98,7 @@ def _dtks_entity(name: str, table: str, tag: str, columns_file: str, required: s
     if name == "rt":
         names.append("Status_Kesejahteraan")
     cols = tuple(
-        Column(n.lower(), ALIASES.get(n, ()), n in required) for n in names
+        Column(n.lower(), ALIASES.get(n, ()), n in required, n in DTKS_WARNED) for n in names
     )
     one_of = (("percentile", "status_kesejahteraan"),) if name == "rt" else ()
     return Entity(name, table, cols, member_tag=tag, one_of=one_of)
@@ -100,15 +110,18 @@ KPM_LIST = Entity(
     (
         Column("nik", ("NIK_KTP", "NIK KTP", "NO_NIK", "NIK_PENERIMA", "NO_IDENTITAS"), True),
         Column("nama", ("NAMA_PENERIMA", "NAMA PENERIMA", "NAMA_KPM"), True),
-        Column("nokk", ("NO_KK", "NOKK_DTKS", "NO_KEL"), True),
-        Column("kecamatan", ("NMKEC", "NM_KEC"), True),
-        Column("desa", ("NMKEL", "NM_KEL", "KELURAHAN", "DESA_KELURAHAN"), True),
-        Column("alamat", (), True),
+        # placed by names (kecamatan and desa) or by the Kemendagri desa code: one of each pair must be present
+        Column("kecamatan", ("NMKEC", "NM_KEC")),
+        Column("desa", ("NMKEL", "NM_KEL", "KELURAHAN", "DESA_KELURAHAN")),
+        Column("kode_desa", ("KODE_KELURAHAN", "KODE_DESA_KEMENDAGRI", "KODE_WILAYAH", "KD_DESA_KEMENDAGRI")),
+        Column("nokk", ("NO_KK", "NOKK_DTKS", "NO_KEL"), warn_missing=True),
+        Column("alamat", (), warn_missing=True),
         Column("idartbdt"),
         Column("idsemesta"),
         Column("tahap"),
         Column("nomor_kartu"),
     ),
+    one_of=(("kecamatan", "kode_desa"), ("desa", "kode_desa")),
 )
 
 DISABILITAS = Entity(
@@ -123,7 +136,7 @@ DISABILITAS = Entity(
         Column("jenis_disabilitas", (), True),
         Column("kecamatan", (), True),
         Column("desa", ("KELURAHAN", "DESA_KELURAHAN"), True),
-        Column("alamat", (), True),
+        Column("alamat", (), warn_missing=True),
     ),
     one_of=(("tanggal_lahir", "umur"),),
 )
@@ -133,11 +146,11 @@ USULAN = Entity(
     "staging.usulan",
     (
         Column("id_usulan_rt", (), True),
-        Column("idbdt", (), True),
+        Column("idbdt", (), warn_missing=True),
         Column("nik", (), True),
         Column("nokk", (), True),
-        Column("nama", (), True),
-        Column("hub_krt", (), True),
+        Column("nama", (), warn_missing=True),
+        Column("hub_krt", (), warn_missing=True),
         Column("kdkec", (), True),
         Column("kddesa", (), True),
     ),
@@ -161,7 +174,7 @@ REF_WILAYAH = Entity(
 
 @dataclass(frozen=True)
 class Program:
-    """One social-assistance programme of the registry file ``data/program.csv``."""
+    """One social-assistance programme of the registry ``warehouse.program`` (``bansos360 program``)."""
 
     kode: str
     sumber: str
@@ -169,16 +182,26 @@ class Program:
     pemilik: str
 
 
-@cache
-def programs() -> tuple[Program, ...]:
-    """The programme registry: a new programme is one line in data/program.csv, no code change."""
+def shipped_programs() -> tuple[Program, ...]:
+    """The programmes of the report, shipped in ``data/program.csv``: ``bansos360 init`` registers the missing."""
     text = resources.files("bansos360").joinpath("data", "program.csv").read_text()
     return tuple(Program(**row) for row in csv.DictReader(text.splitlines()))
 
 
+def programs(cur) -> tuple[Program, ...]:
+    """The programme registry as the database holds it now, in the order the programmes were registered."""
+    cur.execute("select kode, sumber, nama, pemilik from warehouse.program order by urutan")
+    return tuple(Program(*row) for row in cur.fetchall())
+
+
+def program_kind(p: Program) -> SourceKind:
+    """The source kind of a programme's beneficiary lists."""
+    return SourceKind(p.sumber, f"Daftar KPM {p.nama}", (KPM_LIST,), needs_label=True, program=p.kode)
+
+
 @cache
-def source_kinds() -> dict[str, SourceKind]:
-    """Every source kind the intake accepts, by name."""
+def fixed_kinds() -> dict[str, SourceKind]:
+    """The source kinds that are not a programme's list, by name (their rules are code)."""
     kinds = [
         SourceKind(
             "dtks",
@@ -193,6 +216,16 @@ def source_kinds() -> dict[str, SourceKind]:
         SourceKind("usulan", "Usulan daerah (prelist akhir) untuk satu periode DTKS", (USULAN,), needs_periode=True),
         SourceKind("ref_wilayah", "Referensi wilayah dan padanan kode BPS-Kemendagri", (REF_WILAYAH,)),
     ]
-    for p in programs():
-        kinds.append(SourceKind(p.sumber, f"Daftar KPM {p.nama}", (KPM_LIST,), needs_label=True, program=p.kode))
     return {k.kind: k for k in kinds}
+
+
+#: Names a programme's source kind may not take.
+RESERVED_KINDS = frozenset({"dtks", "dtsen", "disabilitas", "usulan", "ref_wilayah", "desa_alias"})
+
+
+def source_kinds(cur) -> dict[str, SourceKind]:
+    """Every source kind the intake accepts now, by name: the fixed ones and one per registered programme."""
+    kinds = dict(fixed_kinds())
+    for p in programs(cur):
+        kinds[p.sumber] = program_kind(p)
+    return kinds

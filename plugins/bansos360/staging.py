@@ -144,8 +144,8 @@ def _copy_plain(cur, part: readers.Part, prof: dict, idx: list[int], table: sql.
     return True
 
 
-def _entity(source: str, name: str) -> sources.Entity:
-    kind = sources.source_kinds()[source]
+def _entity(cur, source: str, name: str) -> sources.Entity:
+    kind = sources.source_kinds(cur)[source]
     return next(e for e in kind.entities if e.name == name)
 
 
@@ -166,7 +166,7 @@ def _tables(cur, submission_id: int) -> list[sql.Composable]:
     """The staging tables of a submission's source kind."""
     cur.execute("select source from audit.submission where submission_id = %s", (submission_id,))
     (source,) = cur.fetchone()
-    return [sql.Identifier(*e.staging_table.split(".")) for e in sources.source_kinds()[source].entities]
+    return [sql.Identifier(*e.staging_table.split(".")) for e in sources.source_kinds(cur)[source].entities]
 
 
 def count(conn, submission_id: int) -> int:
@@ -207,7 +207,7 @@ def load(conn, settings, submission_id: int) -> dict[str, int]:
                     (submission_id,))
         files = dict(cur.fetchall())
         for prof in profile.get("bagian", []):
-            entity = _entity(source, prof["entity"])
+            entity = _entity(cur, source, prof["entity"])
             file_id = files[prof["position"]]
             part = readers.Part(intake.lake_path(cur, settings.lake, file_id), prof.get("member"), prof["format"])
             mapping: dict[str, int] = prof["columns"]

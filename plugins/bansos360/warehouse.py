@@ -54,7 +54,8 @@ class Model:
         return hashlib.sha256((self.select + layout).encode()).hexdigest()
 
     def builds_for(self, source: str) -> bool:
-        program = source in {p.sumber for p in sources.programs()}
+        """Whether a delivery of ``source`` feeds this model; every kind that is not fixed is a programme's list."""
+        program = source not in sources.fixed_kinds()
         return source in self.sources or (program and "program" in self.sources)
 
 
@@ -122,7 +123,12 @@ def _init_history(cur, m: Model, exists: bool) -> None:
 
 def _load_registries(cur) -> None:
     _load_boundaries(cur)
-    for table, file in (("program", "program.csv"), ("ref_desa_alias", "desa_alias.csv")):
+    # the programmes of the report; a programme the Dinas registered (bansos360 program add) is never touched
+    for p in sources.shipped_programs():
+        cur.execute(
+            "insert into warehouse.program (kode, sumber, nama, pemilik, bawaan, terdaftar_oleh) "
+            "values (%s, %s, %s, %s, true, 'rilis') on conflict do nothing", (p.kode, p.sumber, p.nama, p.pemilik))
+    for table, file in (("ref_desa_alias", "desa_alias.csv"),):
         text = resources.files("bansos360").joinpath("data", file).read_text()
         header = next(csv.reader(io.StringIO(text)))
         cur.execute(sql.SQL("delete from {}").format(_ident("warehouse", table)))

@@ -1,7 +1,8 @@
 -- Programmes per beneficiary for dashboard 4: one row per distinct valid NIK of the KPM rows, at two levels.
 -- tingkat = 'kabupaten': over all its KPM rows (kode_kec, kode_desa NULL); tingkat = 'kecamatan': over its
 -- KPM rows located in that kecamatan (so a NIK with PKH in K and SEMBAKO elsewhere is, for K, PKH without
--- SEMBAKO). Key: (tingkat, kode_kec, nik). Read by dashboard 4 and figures.
+-- SEMBAKO). Key: (tingkat, kode_kec, nik). Read by dashboard 4 and figures. jumlah_program and daftar_program
+-- count and name every registered programme; the flags are those of dashboard 4's named combinations only.
 with
 
 kpm as (
@@ -37,10 +38,11 @@ final as (
         nik,
         -- numbers
         count(distinct program) as jumlah_program,
-        -- flags
+        -- text
+        string_agg(distinct program, ' + ' order by program) as daftar_program,
+        -- flags (the named combinations of dashboard 4)
         bool_or(program = 'PKH') as is_pkh,
         bool_or(program = 'SEMBAKO') as is_sembako,
-        bool_or(program = 'BST') as is_bst,
         bool_or(program = 'KPE') as is_kpe,
         bool_or(is_kis) as is_kis
     from per_tingkat

@@ -1,7 +1,8 @@
 -- Beneficiaries (KPM rows) of every programme list: one row per list row after blank rows and exact
 -- duplicates are dropped, every delivery kept; warehouse.penerima_bansos shows the published lists.
--- The place is the list's own kecamatan/desa matched by name: kode_kec without kode_desa when only the
--- kecamatan matched, both NULL when neither did.
+-- The place is the list's own Kemendagri desa code when it has one that the reference knows, else its
+-- kecamatan/desa matched by name: kode_kec without kode_desa when only the kecamatan matched, both NULL when
+-- neither did.
 with
 
 daftar as (
@@ -20,6 +21,14 @@ desa as (
     select * from warehouse.wilayah_kunci
 ),
 
+kode as (
+    select
+        kode_kec,
+        kode_desa,
+        replace(kode_desa, '.', '') as kunci_kode_desa
+    from warehouse.ref_wilayah
+),
+
 final as (
     select
         -- ids
@@ -27,8 +36,8 @@ final as (
         daftar.source_file_id,
         daftar.source_row,
         daftar.program,
-        kecamatan.kode_kec,
-        desa.kode_desa,
+        coalesce(kode.kode_kec, kecamatan.kode_kec) as kode_kec,
+        coalesce(kode.kode_desa, desa.kode_desa) as kode_desa,
         daftar.nik,
         daftar.nik_mentah,
         daftar.nokk,
@@ -43,6 +52,7 @@ final as (
         daftar.nama_normal,
         daftar.nama_kec_daftar,
         daftar.nama_desa_daftar,
+        daftar.kode_desa_daftar,
         daftar.alamat,
         -- flags
         daftar.is_nik_valid,
@@ -52,6 +62,7 @@ final as (
         -- dates
         daftar.as_of
     from daftar
+    left join kode on daftar.kunci_kode_desa = kode.kunci_kode_desa
     left join kecamatan on daftar.kunci_kec = kecamatan.kunci_kec
     left join desa
         on

@@ -1,6 +1,7 @@
 -- Staging model of the beneficiary (KPM) lists of every programme: one row per non-blank list row, typed,
--- NIK and No. KK normalised and flagged, place names turned into match keys. Exact duplicates (same
--- programme, same raw NIK, same normalised name) are marked.
+-- NIK and No. KK normalised and flagged, place names turned into match keys, a Kemendagri desa code (where
+-- the list has one) reduced to its digits. Exact duplicates (same programme, same raw NIK, same normalised
+-- name) are marked.
 with
 
 source as (
@@ -46,6 +47,8 @@ renamed as materialized (
         nullif(btrim(source.desa), '') as nama_desa_daftar,
         util.kunci_kecamatan(source.kecamatan) as kunci_kec,
         util.kunci_desa(source.desa) as kunci_desa,
+        nullif(btrim(source.kode_desa), '') as kode_desa_daftar,
+        nullif(regexp_replace(source.kode_desa, '[^0-9]', '', 'g'), '') as kunci_kode_desa,
         nullif(btrim(source.alamat), '') as alamat,
         -- flags
         util.is_nomor_rusak(source.nik, 'nik' = any(string_to_array(source.numeric_cells, ','))) as is_nik_rusak,

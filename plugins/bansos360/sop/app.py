@@ -133,7 +133,9 @@ def menu(request: Request, who: SignedDep) -> HTMLResponse:
 # --- upload ---------------------------------------------------------------------------------------------------
 
 def _kinds() -> list[sources.SourceKind]:
-    return [k for k in sources.source_kinds().values() if k.kind != "ref_wilayah"]
+    """What an operator may upload: every source kind but the region reference, programmes as registered now."""
+    with db.connect(config.load()) as conn, conn.cursor() as cur:
+        return [k for k in sources.source_kinds(cur).values() if k.kind != "ref_wilayah"]
 
 
 @app.get("/unggah", response_class=HTMLResponse)
@@ -157,9 +159,9 @@ def upload(request: Request, who: SignedDep, berkas: Annotated[UploadFile, File(
     """Put an uploaded file in the inbox (the intake DAG registers it and runs the raw gate)."""
     _forbid(who.can_upload)
     _check_csrf(who, csrf)
-    kind = sources.source_kinds().get(sumber)
+    kind = next((k for k in _kinds() if k.kind == sumber), None)
     error = None
-    if kind is None or kind.kind == "ref_wilayah":
+    if kind is None:
         error = "Jenis sumber tidak dikenal / unknown source kind"
     elif kind.needs_periode and periode and not intake.PERIODE_RE.match(periode):
         error = f"Periode '{periode}' harus berbentuk YYYY-MM / the period must be YYYY-MM"

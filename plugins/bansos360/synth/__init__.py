@@ -37,11 +37,14 @@ from pathlib import Path
 from bansos360.synth import deliveries, files, population, truth
 
 
-def generate(out: Path, seed: int = 360, scale: float = 1.0) -> dict:
+def generate(out: Path, seed: int = 360, scale: float = 1.0, extra_programs: tuple[dict, ...] = ()) -> dict:
     """Write a synthetic lake, its manifest and its ground truth under ``out``.
 
     Files: ``files/*``, ``manifest.json``, ``ground_truth.json`` (the figures contract, whole kabupaten),
     ``ground_truth_kecamatan.json`` (the same per kecamatan) and ``warehouse_truth.json`` (planted counts).
+    ``extra_programs`` (dicts with ``kode, sumber, nama, pemilik``) are programmes the registry must add before
+    their lists are submitted: each gets a list (``files.EXTRA_LIST``) written after every other file, so the
+    rest of the lake is the same bytes with or without them, and its manifest entry carries ``program_baru``.
     """
     started = time.monotonic()
     rng = random.Random(seed)
@@ -74,12 +77,24 @@ def generate(out: Path, seed: int = 360, scale: float = 1.0) -> dict:
     members = deliveries.choose_members(rng, pools, scale)
     all_names = sorted({p.name for h in pop.households[:2000] for p in h.members})
     lists = {}
-    for program in truth.PROGRAMS:
+    for program in files.LIST_SPECS:
         spec = files.LIST_SPECS[program]
         lists[program] = deliveries.write_list(rng, program, members[program], target, all_names)
         manifest.append({"file": f"files/{spec['file']}", "source": program.lower(), "label": spec["label"],
                          "as_of": spec["as_of"]})
-        recs = lists[program]
+    register = deliveries.write_register(rng, pop, pools, scale, target, truth.reference_day())
+    manifest.append({"file": "files/Data Disabilitas Trenggalek.xlsx", "source": "disabilitas",
+                     "label": "Data Disabilitas Trenggalek"})
+    planted["disabilitas"] = {"baris": sum(not r.is_duplicate for r in register),
+                              "duplikat": sum(r.is_duplicate for r in register)}
+    for program in extra_programs:
+        spec = {**files.EXTRA_LIST, "file": f"Daftar KPM {program['kode']} 2020.xlsx",
+                "title": [t.format(nama=program["nama"].upper()) for t in files.EXTRA_LIST["title"]]}
+        who = deliveries.choose_extra_members(rng, pools, members, max(10, round(8_000 * scale)))
+        lists[program["kode"]] = deliveries.write_list(rng, program["kode"], who, target, all_names, spec)
+        manifest.append({"file": f"files/{spec['file']}", "source": program["sumber"],
+                         "label": f"{program['kode']} 2020", "as_of": spec["as_of"], "program_baru": dict(program)})
+    for program, recs in lists.items():
         planted["daftar"][program] = {
             "baris_data": len(recs), "duplikat": sum(r.is_duplicate for r in recs),
             "baris_kpm": sum(not r.is_duplicate for r in recs),
@@ -87,11 +102,6 @@ def generate(out: Path, seed: int = 360, scale: float = 1.0) -> dict:
             "kecamatan_tidak_cocok": sum(r.kode_kec is None for r in recs if not r.is_duplicate),
             "desa_tidak_cocok": sum(r.kode_desa is None for r in recs if not r.is_duplicate),
         }
-    register = deliveries.write_register(rng, pop, pools, scale, target, truth.reference_day())
-    manifest.append({"file": "files/Data Disabilitas Trenggalek.xlsx", "source": "disabilitas",
-                     "label": "Data Disabilitas Trenggalek"})
-    planted["disabilitas"] = {"baris": sum(not r.is_duplicate for r in register),
-                              "duplikat": sum(r.is_duplicate for r in register)}
     dtks = truth.dtks_records(pop)
     kecamatan = sorted({d.kode_kec for d in pop.desa})
     ground = truth.figures(pop, dtks, lists, register, proposals)

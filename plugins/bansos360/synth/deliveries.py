@@ -121,22 +121,40 @@ def choose_members(rng: random.Random, pools: Pools, scale: float) -> dict[str, 
     return lists
 
 
+def choose_extra_members(rng: random.Random, pools: Pools, lists: dict[str, list[tuple[Person, Desa]]],
+                         total: int) -> list[tuple[Person, Desa]]:
+    """Who is on the list of a programme the registry adds: poor households, some already on PKH, outsiders."""
+    d12 = pools.by_desil[1] + pools.by_desil[2]
+    chosen: dict[int, tuple[Person, Desa]] = {}
+    for p, d in rng.sample(lists["PKH"], min(round(total * 0.1), len(lists["PKH"]))):
+        chosen.setdefault(p.idx, (p, d))
+    _draw(rng, d12, round(total * 0.5), chosen, _last_period)
+    _draw(rng, pools.by_desil[3] + pools.by_desil[4], round(total * 0.2), chosen, _last_period)
+    members = list(chosen.values())
+    while len(members) < total:
+        members.append(pools.outsider())
+    rng.shuffle(members)
+    return members
+
+
 def write_list(rng: random.Random, program: str, members: list[tuple[Person, Desa]], out: Path,
-               all_names: list[str]) -> list[ListRecord]:
+               all_names: list[str], spec: dict | None = None) -> list[ListRecord]:
     """One beneficiary list with its planted defects; returns the records of the rows written."""
-    spec = LIST_SPECS[program]
+    spec = spec or LIST_SPECS[program]
     is_xlsx = spec["file"].endswith(".xlsx")
     header = spec["header"]
-    col = {h: i for i, h in enumerate(header)}
+    col = {_key(h): i for i, h in enumerate(header)}
 
     def idx(*names):
-        return next(col[n] for n in names if n in col)
+        return next((col[_key(n)] for n in names if _key(n) in col), None)
 
-    i_nik = idx("NIK", "NIK_KTP", "NIK KTP", "NIK_PENERIMA")
-    i_nama = idx("NAMA", "NAMA_PENERIMA", "NAMA PENERIMA", "NAMA_KPM")
-    i_kk = idx("NOKK", "NOKK_DTKS", "NO KEL", "NO_KK")
+    i_nik = idx("NIK", "NIK_KTP", "NIK_PENERIMA")
+    i_nama = idx("NAMA", "NAMA_PENERIMA", "NAMA_KPM")
+    i_kk = idx("NOKK", "NOKK_DTKS", "NO KEL", "NO_KK")  # real lists often have none
     i_kec = idx("KECAMATAN", "NMKEC", "NM KEC")
     i_desa = idx("DESA", "NMKEL", "NM KEL", "DESA_KELURAHAN")
+    i_kode = idx("KODE DESA")  # placed by the Kemendagri code instead of names
+    i_no = idx("NO")
     i_alamat = idx("ALAMAT")
     rows: list[list] = []
     records: list[ListRecord] = []
@@ -157,17 +175,26 @@ def write_list(rng: random.Random, program: str, members: list[tuple[Person, Des
             nik_cell, valid = p.nik, True
         name = p.name if rng.random() >= 0.002 else rng.choice(all_names)  # a clerk's wrong name: NIK ganda
         r = rng.random()
-        kec_txt, desa_txt = place_text(rng, d.nama_kec, d.nama_desa,
-                                       "kelurahan" if d.kode_desa[9] == "1" else "desa", ALIASES)
         kode_kec, kode_desa = d.kode_kec, d.kode_desa
-        if r < 0.005:
-            desa_txt, kode_desa = desa_txt[:-1] + "QZ", None
-        elif r < 0.007:
-            kec_txt, kode_kec, kode_desa = kec_txt[:-1] + "QZ", None, None
+        if i_kode is not None:
+            code = d.kode_desa if rng.random() < 0.5 else d.kode_desa.replace(".", "")
+            if r < 0.005:  # a code the reference does not know: placed nowhere
+                code, kode_kec, kode_desa = code[:-4] + "9999", None, None
+            row[i_kode] = code
+        else:
+            kec_txt, desa_txt = place_text(rng, d.nama_kec, d.nama_desa,
+                                           "kelurahan" if d.kode_desa[9] == "1" else "desa", ALIASES)
+            if r < 0.005:
+                desa_txt, kode_desa = desa_txt[:-1] + "QZ", None
+            elif r < 0.007:
+                kec_txt, kode_kec, kode_desa = kec_txt[:-1] + "QZ", None, None
+            row[i_kec], row[i_desa] = kec_txt, desa_txt
         row[i_nik] = nik_cell if numeric else str(nik_cell)
         row[i_nama] = noisy_name(rng, name)
-        row[i_kk] = p.nokk
-        row[i_kec], row[i_desa] = kec_txt, desa_txt
+        if i_kk is not None:
+            row[i_kk] = p.nokk
+        if i_no is not None:
+            row[i_no] = str(len(rows) + 1)
         row[i_alamat] = f"RT {rng.randint(1, 9):02d} RW {rng.randint(1, 5):02d} {d.nama_desa.upper()}"
         for h in ("IDARTBDT",):
             if h in col:
@@ -195,8 +222,12 @@ def write_list(rng: random.Random, program: str, members: list[tuple[Person, Des
     if is_xlsx:
         write_xlsx(path, spec["title"], header, rows, {i_nik})
     else:
-        write_delimited(path, header, rows, ";", "cp1252")
+        write_delimited(path, header, rows, ";", "cp1252", spec["title"])
     return records
+
+
+def _key(name: str) -> str:
+    return "".join(c for c in name.lower() if c.isalnum())
 
 
 @dataclass(slots=True)

@@ -282,10 +282,13 @@ def write_xlsx(path: Path, title_rows: list[str], header: list[str], rows, numer
     wb.close()
 
 
-def write_delimited(path: Path, header: list[str], rows, delimiter: str, encoding: str) -> None:
-    """A CSV in the given dialect."""
+def write_delimited(path: Path, header: list[str], rows, delimiter: str, encoding: str,
+                    title_rows: list[str] = ()) -> None:
+    """A CSV in the given dialect, with title lines above the header as a spreadsheet export writes them."""
     with open(path, "w", encoding=encoding, newline="") as f:
         w = csv.writer(f, delimiter=delimiter, lineterminator="\r\n")
+        for t in title_rows:
+            w.writerow([t] + [""] * (len(header) - 1))
         w.writerow(header)
         for row in rows:
             w.writerow(["" if v is None else v for v in row])
@@ -305,12 +308,18 @@ LIST_SPECS = {
                 "header": ["NAMA_PENERIMA", "NOMOR_KARTU", "NIK_KTP", "NOKK_DTKS", "IDARTBDT", "NMPROP", "NMKAB",
                            "NMKEC", "NMKEL", "ALAMAT"],
                 "title": ["DAFTAR PENERIMA PROGRAM SEMBAKO TAHAP 8 AGUSTUS 2020", "KABUPATEN TRENGGALEK", ""]},
-    "BST": {"file": "BNBA TL THP 3.csv", "label": "BST Tahap 3", "as_of": "2020-06-15",
-            "header": ["NAMA PENERIMA", "NIK KTP", "TAHAP", "NO KEL", "NM KEC", "NM KEL", "ALAMAT"], "title": []},
-    "KPE": {"file": "BNBA KPE 20K.xlsx", "label": "KPE 2020", "as_of": "2020-09-01",
-            "header": ["NIK_PENERIMA", "NAMA_KPM", "NO_KK", "KECAMATAN", "DESA_KELURAHAN", "ALAMAT"],
+    # the two real-shaped lists of issue 14: no No. KK column, a title row above the header
+    "BST": {"file": "BNBA BST Tahap 3.xlsx", "label": "BST Tahap 3", "as_of": "2020-06-15",
+            "header": ["NAMA PENERIMA", "NIK KTP", "TAHAP", "NM KEC", "NM KEL", "ALAMAT"],
+            "title": ["DAFTAR PENERIMA BANTUAN SOSIAL TUNAI TAHAP 3", "KABUPATEN TRENGGALEK"]},
+    "KPE": {"file": "BNBA KPE 2020.csv", "label": "KPE 2020", "as_of": "2020-09-01",
+            "header": ["No", "NIK", "Nama KPM", "Kecamatan", "Desa/Kelurahan", "Alamat"],
             "title": ["BNBA KARTU PENYANGGA EKONOMI KABUPATEN TRENGGALEK"]},
 }
+#: A programme the registry adds (tests/conftest.py registers it): a desa-level list placed by the Kemendagri
+#: desa code alone, no kecamatan or desa name, no No. KK.
+EXTRA_LIST = {"header": ["NO", "KODE DESA", "NIK", "NAMA", "ALAMAT"],
+              "title": ["DAFTAR KPM {nama}", "KABUPATEN TRENGGALEK", ""], "as_of": "2020-10-01"}
 
 SIZES = {"PKH": 25_000, "SEMBAKO": 55_000, "BST": 15_000, "KPE": 20_000}
 PERIOD_L = PERIODS[-1]

@@ -15,7 +15,6 @@ from bansos360.synth.deliveries import ProposalRecord, RegisterRecord
 from bansos360.synth.files import ListRecord
 from bansos360.synth.population import PERIODS, Population, nik_written
 
-PROGRAMS = ("PKH", "SEMBAKO", "BST", "KPE")
 SEGMENTS = "ABCDEFGHI"
 
 
@@ -56,8 +55,8 @@ def _kpm_rows(lists: dict[str, list[ListRecord]]) -> list[ListRecord]:
     """KPM rows: list rows without exact duplicates (same programme, raw NIK and normalised name)."""
     rows = []
     seen: set[tuple[str, str, str]] = set()
-    for program in PROGRAMS:
-        for r in lists[program]:
+    for program, records in lists.items():
+        for r in records:
             key = (program, r.nik_raw, r.nama_normal)
             if key in seen:
                 continue
@@ -90,7 +89,7 @@ def figures(pop: Population, dtks: dict[str, list[DtksRecord]], lists: dict[str,
 
     # d1
     d1: dict = {"per_program": {}, "semua": {}, "per_kecamatan": {}}
-    for program in PROGRAMS:
+    for program in lists:
         rows = [r for r in mine if r.program == program]
         d1["per_program"][program] = {"baris": len(rows), "nik_unik": len({r.nik_clean for r in rows if r.nik_valid})}
     d1["semua"] = {"baris": len(mine), "nik_unik": len({r.nik_clean for r in mine if r.nik_valid})}
@@ -106,7 +105,7 @@ def figures(pop: Population, dtks: dict[str, list[DtksRecord]], lists: dict[str,
     # d2, d3
     d2: dict = {"per_program": {}}
     d3: dict = {"per_program": {}}
-    for program in PROGRAMS:
+    for program in lists:
         rows = [r for r in mine if r.program == program]
         valid = [r for r in rows if r.nik_valid]
         in_dtks = [r for r in valid if r.nik_clean in by_nik]
@@ -138,7 +137,7 @@ def figures(pop: Population, dtks: dict[str, list[DtksRecord]], lists: dict[str,
             programs_of[r.nik_clean].add(r.program)
     d4 = {"pkh_dan_sembako": 0, "pkh_tanpa_sembako": 0, "pkh_tanpa_kis": 0, "dua_program_lain": 0,
           "tiga_program_atau_lebih": 0, "pkh_atau_sembako_dan_kpe": 0,
-          "jumlah_program": {"1": 0, "2": 0, "3": 0, "4": 0}}
+          "jumlah_program": {str(n): 0 for n in range(1, len(lists) + 1)}}
     for nik, ps in programs_of.items():
         pkh, sembako = "PKH" in ps, "SEMBAKO" in ps
         d4["pkh_dan_sembako"] += pkh and sembako

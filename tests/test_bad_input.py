@@ -108,7 +108,7 @@ def test_a_list_without_kk_or_address_is_loaded_with_a_warning(settings, tmp_pat
     warning = next(t for t in result["temuan"] if "opsional" in t)
     assert warning.startswith("PERINGATAN/WARNING [berkas/file kpe.csv, baris/row 2, kolom/column NOKK, ALAMAT]")
     assert approve_and_refresh(settings, result["submission_id"]).state == "terbit"
-    assert query(settings, "select program, kode_desa, nokk, alamat from warehouse.penerima_bansos") == [
+    assert query(settings, "select program, kode_desa, nokk, alamat from warehouse.penerima_bansos_lokasi") == [
         ("KPE", "35.03.03.2006", None, None)]
 
 

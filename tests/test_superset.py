@@ -174,18 +174,32 @@ def test_a_kecamatan_user_receives_exactly_the_figures_of_the_kecamatan(site, ko
 
 
 def test_a_reader_and_a_kecamatan_user_do_not_get_by_name_dashboards_or_datasets(site):
-    clear = {"mart_kpm", "mart_dtks_individu", "mart_dtks_rumah_tangga"}
+    clear = {"mart_kpm", "mart_dtks_individu", "mart_dtks_rumah_tangga", "mart_wilayah_tidak_cocok"}
     for user in (PEMBACA, _kec_user(KEC[0][0])):
         api = _api(site, user)
         slugs = {d["slug"] for d in api.call("GET", "/api/v1/dashboard/", params={"q": "(page_size:100)"})["result"]}
-        assert not slugs & {"detail-kpm", "pm360-individu", "pm360-rumah-tangga"}, user
+        assert not slugs & {"detail-kpm", "pm360-individu", "pm360-rumah-tangga", "kualitas-data"}, user
         assert "overview-kpm" in slugs and "menu" in slugs
         tables = {d["table_name"] for d in api.all("/api/v1/dataset/")}
         assert not tables & clear, user
         admin_charts = _charts(_api(site, ADMIN))
-        for key in ("d5_detail", "d9_individu", "d10_rumah_tangga"):
+        for key in ("d5_detail", "d9_individu", "d10_rumah_tangga", "dq_wilayah_tidak_cocok"):
             r = api.client.get(f"/api/v1/chart/{admin_charts[key]['id']}/data/")
             assert r.status_code in (403, 404), (user, key, r.status_code)
+
+
+def test_analysts_find_every_unmatched_place_name_on_the_data_quality_dashboard(site, lake):
+    planted = json.loads((lake / "warehouse_truth.json").read_text())
+    expected = {sumber: d["desa_tidak_cocok"] for sumber, d in [*planted["daftar"].items(),
+                                                                ("DISABILITAS", planted["disabilitas"])]
+                if d["desa_tidak_cocok"]}
+    api = _api(site, ANALIS)
+    slugs = {d["slug"] for d in api.call("GET", "/api/v1/dashboard/", params={"q": "(page_size:100)"})["result"]}
+    assert "kualitas-data" in slugs
+    got: dict[str, int] = {}
+    for r in _chart_rows(api, _charts(api)["dq_wilayah_tidak_cocok"]["id"]):
+        got[r["sumber"]] = got.get(r["sumber"], 0) + int(r["jumlah_baris"])
+    assert got == expected
 
 
 def _dataset_id(api, table: str) -> int:

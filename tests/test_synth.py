@@ -38,7 +38,7 @@ def test_manifest_covers_every_source_kind(lake):
     kinds = {e["source"] for e in manifest}
     programs = {p.sumber for p in sources.shipped_programs()} | {e["program_baru"]["sumber"] for e in manifest
                                                                   if "program_baru" in e}
-    assert kinds == set(sources.fixed_kinds()) - {"ref_wilayah"} | programs
+    assert kinds == set(sources.fixed_kinds()) - {"ref_wilayah", "desa_alias"} | programs
     dtks = [e for e in manifest if e["source"] == "dtks"]
     assert [e["periode"] for e in dtks] == ["2018-05", "2019-07", "2019-10", "2020-01", "2020-10"]
     for e in dtks:  # report file names, period recognisable from the name, RT and ART inside

@@ -48,7 +48,7 @@ def test_beneficiary_lists(loaded, planted):
     rows = query(loaded, """
         select program, count(*), count(*) filter (where not is_nik_valid),
                count(*) filter (where kode_kec is null), count(*) filter (where kode_desa is null)
-        from warehouse.penerima_bansos group by 1""")
+        from warehouse.penerima_bansos_lokasi group by 1""")
     got = {p: rest for p, *rest in rows}
     for program, want in planted["daftar"].items():
         expected = [want["baris_kpm"], want["nik_tidak_valid"], want["kecamatan_tidak_cocok"],

@@ -156,6 +156,17 @@ USULAN = Entity(
     ),
 )
 
+DESA_ALIAS = Entity(
+    "ejaan",
+    "staging.desa_alias",
+    (
+        # a kecamatan (35.03.12) or desa (35.03.12.2005) Kemendagri code, dots optional
+        Column("kode_wilayah", ("KODE_DESA", "KODE_KEC", "KODE", "KODE_KEMENDAGRI"), True),
+        Column("ejaan", ("NAMA_ALIAS", "NAMA_DI_DAFTAR", "EJAAN_DI_DAFTAR", "NAMA_WILAYAH"), True),
+        Column("keterangan"),
+    ),
+)
+
 REF_WILAYAH = Entity(
     "wilayah",
     "staging.ref_wilayah",
@@ -215,6 +226,8 @@ def fixed_kinds() -> dict[str, SourceKind]:
         SourceKind("disabilitas", "Register penyandang disabilitas", (DISABILITAS,)),
         SourceKind("usulan", "Usulan daerah (prelist akhir) untuk satu periode DTKS", (USULAN,), needs_periode=True),
         SourceKind("ref_wilayah", "Referensi wilayah dan padanan kode BPS-Kemendagri", (REF_WILAYAH,)),
+        SourceKind("desa_alias", "Ejaan nama kecamatan/desa untuk mencocokkan daftar (alias)", (DESA_ALIAS,),
+                   needs_label=True),
     ]
     return {k.kind: k for k in kinds}
 

@@ -221,6 +221,7 @@ def build(conn, sql_dir: Path, submission_id: int, source: str, file_names: dict
             result.rows[m.name] = cur.rowcount
             if m.key_conflicts == "error":
                 result.findings += _conflicts(cur, m, part, file_names)
+            result.findings += _row_errors(cur, m, part, file_names)
             cur.execute(sql.SQL("alter table {} attach partition {} for values in ({})").format(
                 _ident("warehouse", f"{m.name}_riwayat"), part, sql.Literal(sid)))
             if m.staging:
@@ -255,6 +256,21 @@ def _conflicts(cur, m: Model, part: sql.Composable, file_names: dict[int, str]) 
             f"rows {rowtxt} share a key ({keytxt}) with different content", file_names.get(file_id),
             rows[0], "/".join(k.upper() for k in key),
         ))
+    return findings
+
+
+def _row_errors(cur, m: Model, part: sql.Composable, file_names: dict[int, str]) -> list[Finding]:
+    """Rows of a built partition that a check of the model (``row_errors`` in models.yml) refuses, by file."""
+    findings = []
+    for check in m.meta.get("row_errors", ()):
+        # trusted: the condition is a line of models.yml
+        cur.execute(sql.SQL("select source_file_id, array_agg(source_row order by source_row) from {} where {} "
+                            "group by source_file_id").format(part, sql.SQL(check["where"])))
+        for file_id, rows in cur.fetchall():
+            shown = ", ".join(map(str, rows[:20])) + (", …" if len(rows) > 20 else "")
+            findings.append(Finding("error", check["code"], f"{check['pesan']}: baris {shown}",
+                                    f"{check['message']}: rows {shown}", file_names.get(file_id), rows[0],
+                                    check["column"]))
     return findings
 
 

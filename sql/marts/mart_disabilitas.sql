@@ -2,11 +2,12 @@
 -- exact duplicates already dropped), with gender L/P, the normalised type, the age group (from the birth
 -- date on the first day of the latest DTKS period's month, else the age as given), whether the valid NIK is
 -- in the latest DTKS period and whether it is on any published beneficiary list.
--- Key: (submission_id, source_row). Located by the register's place names.
+-- Key: (submission_id, source_row). Located by the register's place names (warehouse.disabilitas_lokasi),
+-- the spellings as written kept in nama_kec_daftar/nama_desa_daftar.
 with
 
 register as (
-    select * from warehouse.disabilitas
+    select * from warehouse.disabilitas_lokasi
 ),
 
 hari_acuan as (
@@ -45,6 +46,8 @@ final as (
         umur.jenis_kelamin,
         umur.jenis_disabilitas,
         util.kelompok_umur(umur.umur) as kelompok_umur,
+        umur.nama_kec_daftar,
+        umur.nama_desa_daftar,
         -- numbers
         umur.umur,
         -- flags

@@ -1,13 +1,14 @@
 -- KPM rows with their identity checks, for dashboards 1, 2, 3 and 5: one row per KPM row, i.e. a row of a
 -- published beneficiary list after blank rows and exact duplicates (same programme, same raw NIK, same
 -- normalised name, across every published list of the programme) are dropped.
--- Key: (submission_id, source_row). Located by the list's own place names; kode_kec/kode_desa NULL where they
--- did not match (status_lokasi says which). nomor_nik numbers the valid NIKs of this build. By-name-by-address:
--- never in a public view.
+-- Key: (submission_id, source_row). Located by the list's own place (warehouse.penerima_bansos_lokasi);
+-- kode_kec/kode_desa NULL where it did not match (status_lokasi says which), and nama_kec/nama_desa then
+-- 'Tidak cocok' (one value in every filter), the spellings as written in nama_kec_daftar/nama_desa_daftar.
+-- nomor_nik numbers the valid NIKs of this build. By-name-by-address: never in a public view.
 with
 
 daftar as (
-    select * from warehouse.penerima_bansos
+    select * from warehouse.penerima_bansos_lokasi
 ),
 
 berkas as (
@@ -59,8 +60,11 @@ final as (
         berkas.original_name as berkas_sumber,
         kpm.nama,
         kpm.nama_normal,
-        coalesce(wilayah.nama_desa, kpm.nama_desa_daftar) as nama_desa,
-        coalesce(kecamatan.nama_kec, kpm.nama_kec_daftar) as nama_kec,
+        coalesce(wilayah.nama_desa, 'Tidak cocok') as nama_desa,
+        coalesce(kecamatan.nama_kec, 'Tidak cocok') as nama_kec,
+        kpm.nama_desa_daftar,
+        kpm.nama_kec_daftar,
+        kpm.kode_desa_daftar,
         case
             when kpm.kode_desa is not null then 'cocok'
             when kpm.kode_kec is not null then 'desa_tidak_cocok'

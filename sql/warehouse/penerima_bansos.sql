@@ -1,32 +1,12 @@
 -- Beneficiaries (KPM rows) of every programme list: one row per list row after blank rows and exact
 -- duplicates are dropped, every delivery kept; warehouse.penerima_bansos shows the published lists.
--- The place is the list's own Kemendagri desa code when it has one that the reference knows, else its
--- kecamatan/desa matched by name: kode_kec without kode_desa when only the kecamatan matched, both NULL when
--- neither did.
+-- The list's own place (names, match keys, Kemendagri desa code) is kept as written: the place itself is
+-- resolved when read, by warehouse.penerima_bansos_lokasi.
 with
 
 daftar as (
     select * from warehouse.stg_bansos__daftar_kpm
     where not is_exact_duplicate
-),
-
-kecamatan as (
-    select distinct
-        kode_kec,
-        kunci_kec
-    from warehouse.wilayah_kunci
-),
-
-desa as (
-    select * from warehouse.wilayah_kunci
-),
-
-kode as (
-    select
-        kode_kec,
-        kode_desa,
-        replace(kode_desa, '.', '') as kunci_kode_desa
-    from warehouse.ref_wilayah
 ),
 
 final as (
@@ -36,8 +16,6 @@ final as (
         daftar.source_file_id,
         daftar.source_row,
         daftar.program,
-        coalesce(kode.kode_kec, kecamatan.kode_kec) as kode_kec,
-        coalesce(kode.kode_desa, desa.kode_desa) as kode_desa,
         daftar.nik,
         daftar.nik_mentah,
         daftar.nokk,
@@ -53,6 +31,9 @@ final as (
         daftar.nama_kec_daftar,
         daftar.nama_desa_daftar,
         daftar.kode_desa_daftar,
+        daftar.kunci_kec,
+        daftar.kunci_desa,
+        daftar.kunci_kode_desa,
         daftar.alamat,
         -- flags
         daftar.is_nik_valid,
@@ -62,12 +43,6 @@ final as (
         -- dates
         daftar.as_of
     from daftar
-    left join kode on daftar.kunci_kode_desa = kode.kunci_kode_desa
-    left join kecamatan on daftar.kunci_kec = kecamatan.kunci_kec
-    left join desa
-        on
-            kecamatan.kode_kec = desa.kode_kec
-            and daftar.kunci_desa = desa.kunci_desa
 )
 
 select * from final

@@ -1,34 +1,76 @@
--- Name keys of every published desa/kelurahan, its official name and its known spelling variants:
--- one row per (kecamatan, desa name key). Lists and the disability register match places through it.
+-- Match keys of the published places, one row per (tingkat, lingkup, kunci): a kecamatan spelling names one
+-- kecamatan (lingkup ''), a desa spelling one desa within its kecamatan (lingkup = kode_kec). The keys come
+-- from the reference's names, the shipped spelling variants (ref_desa_alias) and the Dinas's published
+-- desa_alias deliveries; where two name the same key, the reference wins, then the shipped variants, then the
+-- latest delivery, so a row is never placed twice. Read by penerima_bansos_lokasi and disabilitas_lokasi.
 with
 
 wilayah as (
     select * from warehouse.ref_wilayah
 ),
 
-alias as (
+alias_bawaan as (
     select * from warehouse.ref_desa_alias
 ),
 
+alias_dinas as (
+    select * from warehouse.desa_alias
+    where is_kode_dikenal
+),
+
 keys as (
+    select distinct
+        'kecamatan' as tingkat,
+        kode_kec,
+        null::text as kode_desa,
+        kunci_kec as kunci,
+        1 as prioritas,
+        0::bigint as submission_id
+    from wilayah
+    union all
     select
+        'desa' as tingkat,
         kode_kec,
         kode_desa,
-        kunci_kec,
-        kunci_desa
+        kunci_desa as kunci,
+        1 as prioritas,
+        0::bigint as submission_id
     from wilayah
-    union
+    union all
     select
+        'desa' as tingkat,
         wilayah.kode_kec,
         wilayah.kode_desa,
-        wilayah.kunci_kec,
-        util.kunci_desa(alias.nama_alias) as kunci_desa
-    from alias
-    inner join wilayah on alias.kode_desa = wilayah.kode_desa
+        util.kunci_desa(alias_bawaan.nama_alias) as kunci,
+        2 as prioritas,
+        0::bigint as submission_id
+    from alias_bawaan
+    inner join wilayah on alias_bawaan.kode_desa = wilayah.kode_desa
+    union all
+    select
+        alias_dinas.tingkat,
+        alias_dinas.kode_kec,
+        wilayah.kode_desa,
+        alias_dinas.kunci,
+        3 as prioritas,
+        alias_dinas.submission_id
+    from alias_dinas
+    left join wilayah
+        on
+            alias_dinas.tingkat = 'desa'
+            and alias_dinas.kode_wilayah = wilayah.kode_desa
 ),
 
 final as (
-    select * from keys
+    select distinct on (tingkat, lingkup, kunci)
+        tingkat,
+        case when tingkat = 'desa' then kode_kec else '' end as lingkup,
+        kunci,
+        kode_kec,
+        kode_desa
+    from keys
+    where kunci <> ''
+    order by tingkat asc, lingkup asc, kunci asc, prioritas asc, submission_id desc
 )
 
 select * from final

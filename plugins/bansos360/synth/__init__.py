@@ -86,7 +86,9 @@ def generate(out: Path, seed: int = 360, scale: float = 1.0, extra_programs: tup
     manifest.append({"file": "files/Data Disabilitas Trenggalek.xlsx", "source": "disabilitas",
                      "label": "Data Disabilitas Trenggalek"})
     planted["disabilitas"] = {"baris": sum(not r.is_duplicate for r in register),
-                              "duplikat": sum(r.is_duplicate for r in register)}
+                              "duplikat": sum(r.is_duplicate for r in register),
+                              "kecamatan_tidak_cocok": sum(r.kode_kec is None for r in register if not r.is_duplicate),
+                              "desa_tidak_cocok": sum(r.kode_desa is None for r in register if not r.is_duplicate)}
     for program in extra_programs:
         spec = {**files.EXTRA_LIST, "file": f"Daftar KPM {program['kode']} 2020.xlsx",
                 "title": [t.format(nama=program["nama"].upper()) for t in files.EXTRA_LIST["title"]]}

@@ -178,7 +178,7 @@ def write_list(rng: random.Random, program: str, members: list[tuple[Person, Des
         kode_kec, kode_desa = d.kode_kec, d.kode_desa
         if i_kode is not None:
             code = d.kode_desa if rng.random() < 0.5 else d.kode_desa.replace(".", "")
-            if r < 0.005:  # a code the reference does not know: placed nowhere
+            if r < 0.03:  # a code the reference does not know: placed nowhere
                 code, kode_kec, kode_desa = code[:-4] + "9999", None, None
             row[i_kode] = code
         else:

@@ -1,0 +1,61 @@
+-- Staging model of the spelling deliveries: one row per non-blank row; the code in dotted Kemendagri form
+-- (a kecamatan `35.03.12` or a desa `35.03.12.2005`, dots optional), the spelling turned into the match key
+-- of its level. Rows whose code the published reference does not know are flagged; a row mapping the same
+-- spelling key to the same code as an earlier one is an exact duplicate.
+with
+
+source as (
+    -- one submission while warehouse.build computes it, every row otherwise
+    select * from staging.desa_alias
+    where submission_id = coalesce(util.submission_in_build(), submission_id)
+),
+
+kode_dikenal as (
+    select kode_kec as kode from warehouse.ref_wilayah
+    union
+    select kode_desa as kode from warehouse.ref_wilayah
+),
+
+digits as (
+    select
+        source.*,
+        regexp_replace(coalesce(source.kode_wilayah, ''), '[^0-9]', '', 'g') as angka
+    from source
+),
+
+renamed as (
+    select
+        -- ids
+        digits.submission_id,
+        digits.source_file_id,
+        digits.source_row,
+        case length(digits.angka)
+            when 6 then regexp_replace(digits.angka, '^(..)(..)(..)$', '\1.\2.\3')
+            when 10 then regexp_replace(digits.angka, '^(..)(..)(..)(....)$', '\1.\2.\3.\4')
+        end as kode_wilayah,
+        nullif(btrim(digits.kode_wilayah), '') as kode_wilayah_mentah,
+        -- text
+        case length(digits.angka) when 6 then 'kecamatan' when 10 then 'desa' end as tingkat,
+        nullif(btrim(digits.ejaan), '') as ejaan,
+        case length(digits.angka)
+            when 6 then util.kunci_kecamatan(digits.ejaan)
+            else util.kunci_desa(digits.ejaan)
+        end as kunci,
+        nullif(btrim(digits.keterangan), '') as keterangan
+    from digits
+),
+
+final as (
+    select
+        renamed.*,
+        left(renamed.kode_wilayah, 8) as kode_kec,
+        renamed.kode_wilayah in (select kode_dikenal.kode from kode_dikenal)
+        and renamed.kunci <> '' as is_kode_dikenal,
+        row_number() over (
+            partition by renamed.submission_id, renamed.kode_wilayah, renamed.kunci
+            order by renamed.source_row
+        ) > 1 as is_exact_duplicate
+    from renamed
+)
+
+select * from final

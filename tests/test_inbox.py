@@ -34,6 +34,9 @@ def test_folders_declare_kind_and_period_or_label(tmp_path):
         ("bst", "BST Tahap 3", "b.csv"): ("bst", None, "BST Tahap 3", None),
         ("disabilitas", "2020-09-01", "c.xlsx"): ("disabilitas", None, None, "2020-09-01"),
         ("disabilitas", "Register 2020", "c.xlsx"): ("disabilitas", None, "Register 2020", None),
+        # a label kind's folder is its label, even a date; a kind not fixed is a programme's list (label)
+        ("desa_alias", "2026-11-01", "f.csv"): ("desa_alias", None, "2026-11-01", None),
+        ("blt_dd", "2020-10-01", "g.xlsx"): ("blt_dd", None, "2020-10-01", None),
         ("dtks", "d.zip"): ("dtks", None, None, None),
         ("e.csv",): ("", None, None, None),
     }

@@ -125,7 +125,7 @@ def cmd_program(args) -> int:
     with db.connect(settings) as conn, conn.cursor() as cur:
         if args.action == "add":
             if not (args.kode and args.sumber and args.nama and args.pemilik and args.by):
-                print("program add --kode --sumber --nama --pemilik --by", file=sys.stderr)
+                print("program add: --kode, --sumber, --nama, --pemilik dan --by wajib / are required", file=sys.stderr)
                 return 2
             try:
                 row = registry.program_add(cur, args.kode, args.sumber, args.nama, args.pemilik, args.by)

@@ -63,7 +63,7 @@ def declared(inbox: Path, path: Path) -> Delivery:
         kind = sources.fixed_kinds().get(source)
         if kind is not None and kind.needs_periode:
             periode = segment
-        elif kind is not None and DATE_RE.match(segment):
+        elif kind is not None and not kind.needs_label and DATE_RE.match(segment):
             as_of = segment
         else:
             label = segment

@@ -43,9 +43,13 @@ def program_add(cur, kode: str, sumber: str, nama: str, pemilik: str, by: str) -
     if sumber in sources.RESERVED_KINDS:
         raise RegistryError(f"nama sumber '{sumber}' sudah dipakai jenis sumber lain / source name '{sumber}' is "
                             "another source kind")
+    if kode in sources.RESERVED_CODES:
+        raise RegistryError(f"kode '{kode}' dicadangkan (sumber data lain) / code '{kode}' is reserved (another "
+                            "data source)")
     if not nama or not pemilik or not by.strip():
         raise RegistryError("nama program, pemilik dan --by wajib diisi / the programme's name, owner and --by "
                             "are required")
+    cur.execute("lock table warehouse.program in share row exclusive mode")  # two engineers at once: one waits
     cur.execute("select kode, sumber from warehouse.program where kode = %s or sumber = %s", (kode, sumber))
     taken = cur.fetchone()
     if taken:

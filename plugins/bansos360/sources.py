@@ -75,15 +75,16 @@ def _columns_file(name: str) -> list[str]:
 
 
 # Required means needed: a key, the place, or a figure of a dashboard reads it (docs/inputs.md has the table).
-RT_REQUIRED = {"IDBDT", "KDKEC", "KDDESA", "Alamat", "Nama_KRT", "Jumlah_Keluarga"}
+# KDPROP and KDKAB are part of the place: the crosswalk joins on province, kabupaten and kecamatan.
+RT_REQUIRED = {"IDBDT", "KDPROP", "KDKAB", "KDKEC", "KDDESA", "Alamat", "Nama_KRT", "Jumlah_Keluarga"}
 ART_REQUIRED = {
-    "IDBDT", "IDARTBDT", "KDKEC", "KDDESA", "Nama", "JnsKel", "TmpLahir", "TglLahir", "NIK", "NoKK", "Hub_KRT",
-    "NUK", "Hubkel", "Sta_kawin", "Jenis_cacat", "Penyakit_kronis", "Ijazah_tertinggi", "Lapangan_usaha",
-    "Status_pekerjaan", "Ada_kks", "Ada_pbi", "Ada_kip", "Ada_pkh", "Ada_BPNT",
+    "IDBDT", "IDARTBDT", "KDPROP", "KDKAB", "KDKEC", "KDDESA", "Nama", "JnsKel", "TmpLahir", "TglLahir", "NIK",
+    "NoKK", "Hub_KRT", "NUK", "Hubkel", "Sta_kawin", "Jenis_cacat", "Penyakit_kronis", "Ijazah_tertinggi",
+    "Lapangan_usaha", "Status_pekerjaan", "Ada_kks", "Ada_pbi", "Ada_kip", "Ada_pkh", "Ada_BPNT",
 }
 # Columns of the national layout no dashboard reads: a file without them is loaded, with a warning (a layout
 # this far from the national one may be the wrong file).
-DTKS_WARNED = {"KDPROP", "KDKAB", "Jumlah_ART", "Partisipasi_sekolah"}
+DTKS_WARNED = {"Jumlah_ART", "Partisipasi_sekolah"}
 ALIASES = {
     "TmpLahir": ("TmptLahir", "Tempat_Lahir"),
     "Ada_BPNT": ("Ada_rastra",),
@@ -232,8 +233,10 @@ def fixed_kinds() -> dict[str, SourceKind]:
     return {k.kind: k for k in kinds}
 
 
-#: Names a programme's source kind may not take.
-RESERVED_KINDS = frozenset({"dtks", "dtsen", "disabilitas", "usulan", "ref_wilayah", "desa_alias"})
+#: Names a programme's source kind may not take: the fixed kinds, and the planned DTSEN register's.
+RESERVED_KINDS = frozenset({*fixed_kinds(), "dtsen"})
+#: Codes a programme may not take: the register's rows share mart_wilayah_tidak_cocok.sumber with programmes.
+RESERVED_CODES = frozenset({"DISABILITAS", "DTKS", "DTSEN", "USULAN"})
 
 
 def source_kinds(cur) -> dict[str, SourceKind]:

@@ -49,8 +49,9 @@ final as (
     select
         renamed.*,
         left(renamed.kode_wilayah, 8) as kode_kec,
-        renamed.kode_wilayah in (select kode_dikenal.kode from kode_dikenal)
-        and renamed.kunci <> '' as is_kode_dikenal,
+        coalesce(
+            renamed.kode_wilayah in (select kode_dikenal.kode from kode_dikenal) and renamed.kunci <> '', false
+        ) as is_kode_dikenal,
         row_number() over (
             partition by renamed.submission_id, renamed.kode_wilayah, renamed.kunci
             order by renamed.source_row

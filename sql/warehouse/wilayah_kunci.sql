@@ -2,7 +2,8 @@
 -- kecamatan (lingkup ''), a desa spelling one desa within its kecamatan (lingkup = kode_kec). The keys come
 -- from the reference's names, the shipped spelling variants (ref_desa_alias) and the Dinas's published
 -- desa_alias deliveries; where two name the same key, the reference wins, then the shipped variants, then the
--- latest delivery, so a row is never placed twice. Read by penerima_bansos_lokasi and disabilitas_lokasi.
+-- latest delivery (then the lower code), so a row is never placed twice. A delivered spelling counts only while
+-- the reference published now knows its code. Read by penerima_bansos_lokasi and disabilitas_lokasi.
 with
 
 wilayah as (
@@ -15,7 +16,10 @@ alias_bawaan as (
 
 alias_dinas as (
     select * from warehouse.desa_alias
-    where is_kode_dikenal
+),
+
+kecamatan as (
+    select distinct kode_kec from wilayah
 ),
 
 keys as (
@@ -48,17 +52,26 @@ keys as (
     inner join wilayah on alias_bawaan.kode_desa = wilayah.kode_desa
     union all
     select
-        alias_dinas.tingkat,
-        alias_dinas.kode_kec,
+        'kecamatan' as tingkat,
+        kecamatan.kode_kec,
+        null::text as kode_desa,
+        alias_dinas.kunci,
+        3 as prioritas,
+        alias_dinas.submission_id
+    from alias_dinas
+    inner join kecamatan on alias_dinas.kode_wilayah = kecamatan.kode_kec
+    where alias_dinas.tingkat = 'kecamatan'
+    union all
+    select
+        'desa' as tingkat,
+        wilayah.kode_kec,
         wilayah.kode_desa,
         alias_dinas.kunci,
         3 as prioritas,
         alias_dinas.submission_id
     from alias_dinas
-    left join wilayah
-        on
-            alias_dinas.tingkat = 'desa'
-            and alias_dinas.kode_wilayah = wilayah.kode_desa
+    inner join wilayah on alias_dinas.kode_wilayah = wilayah.kode_desa
+    where alias_dinas.tingkat = 'desa'
 ),
 
 final as (
@@ -70,7 +83,7 @@ final as (
         kode_desa
     from keys
     where kunci <> ''
-    order by tingkat asc, lingkup asc, kunci asc, prioritas asc, submission_id desc
+    order by tingkat asc, lingkup asc, kunci asc, prioritas asc, submission_id desc, kode_desa asc
 )
 
 select * from final

@@ -540,3 +540,53 @@ def test_who_saw_whom_lists_by_name_reads_and_exports_and_nothing_else(site, mon
     total = len(access_report.report(s))
     assert run_as(s, db_access.ANALIS, "select count(*) from marts.akses_data_pribadi") == ("ok", [(total,)])
     assert run_as(s, db_access.PEMBACA, "select count(*) from marts.akses_data_pribadi")[0] == "refused"
+
+
+def test_a_new_spelling_reaches_the_dashboards_by_data_alone(site, tmp_path):
+    """An analyst answers the data-quality table with a desa_alias delivery; after its refresh the rows of that
+    spelling count in their desa on dashboard 1 and leave the table. Nothing but data is changed; the
+    delivery is taken back at the end (the session's other tests read the lake as the generator wrote it)."""
+    from bansos360 import db, intake, marts, pipeline
+
+    s = site["settings"]
+    api = _api(site, ANALIS)
+    charts = _charts(api)
+    unmatched = [r for r in _chart_rows(api, charts["dq_wilayah_tidak_cocok"]["id"])
+                 if r["status"] == "desa_tidak_cocok" and r["sumber"] == "PKH"]
+    spelling = unmatched[0]
+    with psycopg2.connect(s.database_url) as conn, conn.cursor() as cur:
+        cur.execute("select min(kode_desa) from warehouse.ref_wilayah where nama_kec = %s", (spelling["nama_kec"],))
+        (kode_desa,) = cur.fetchone()
+
+    def per_desa() -> dict:
+        return {(r["kode_desa"], r["nama_kec"]): int(r["Baris KPM"])
+                for r in _chart_rows(api, charts["d1_desa"]["id"])}
+
+    before, total = per_desa(), _expected(site, None)["d1"]["semua"]
+    path = tmp_path / "ejaan.csv"
+    path.write_text(f"KODE_WILAYAH;EJAAN\n{kode_desa};{spelling['ejaan_desa']}\n")
+    with psycopg2.connect(s.database_url) as conn:
+        sid = intake.submit(conn, s, [path], "desa_alias", "analis", label="uji superset")["submission_id"]
+        intake.approve(conn, [sid], "kabid")
+    try:
+        assert [o.state for o in pipeline.refresh(s)] == ["terbit"]
+        after = per_desa()
+        here, nowhere = (kode_desa, spelling["nama_kec"]), (None, spelling["nama_kec"])
+        gained = after[here] - before.get(here, 0)
+        # at least the PKH rows of that spelling (other lists may write it too, some with a DESA/DS. prefix)
+        assert gained >= int(spelling["jumlah_baris"]) > 0
+        assert before[nowhere] - after.get(nowhere, 0) == gained  # from "no desa" in that kecamatan
+        assert {k: v for k, v in after.items() if k not in (here, nowhere)} == {
+            k: v for k, v in before.items() if k not in (here, nowhere)}
+        assert _expected(site, None)["d1"]["semua"] == total  # moved, not added
+        left = [r for r in _chart_rows(api, charts["dq_wilayah_tidak_cocok"]["id"])
+                if r["ejaan_desa"] == spelling["ejaan_desa"] and r["nama_kec"] == spelling["nama_kec"]]
+        assert left == []
+    finally:
+        with psycopg2.connect(s.database_url) as conn, conn.cursor() as cur:
+            cur.execute("delete from warehouse.publikasi where sumber = 'desa_alias'")
+        with db.connect(s) as conn:
+            marts.build(conn, s)
+            assert marts.run_gate(s.database_url, s) == []
+            marts.swap(conn)
+    assert per_desa() == before

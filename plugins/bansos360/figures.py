@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from psycopg2 import sql
 
+from bansos360 import sources
+
 SEGMENTS = "ABCDEFGHI"
 
 
@@ -32,8 +34,7 @@ def figures(conn, kecamatan: str | None = None) -> dict:
         latest = cur.fetchone()[0]
         out: dict = {"periode_terakhir": latest}
         # every registered programme (warehouse.program), a new one as soon as it is registered
-        cur.execute("select kode from warehouse.program order by urutan")
-        programs = [kode for (kode,) in cur.fetchall()]
+        programs = [p.kode for p in sources.programs(cur)]
 
         per_program = {
             p: dict(zip(("baris", "nik_unik", "nik_valid", "di_dtks", "kk_valid", "d12", "d34", "tanpa"), r[1:],

@@ -53,7 +53,7 @@ def target(request):
                     "union select alamat from marts.mart_dtks_rumah_tangga")
         names = {r[0] for r in cur.fetchall() if r[0] and " " in r[0] and len(r[0]) >= 8}
         cur.execute("select kode_desa from marts.publik_kpm_desa where kode_desa like %s "
-                    "group by 1 order by sum(baris_kpm) desc nulls last limit 1", (OWN_KEC + ".%",))
+                    "group by 1 order by sum(penerima) desc nulls last limit 1", (OWN_KEC + ".%",))
         desa = cur.fetchone()[0]
         cur.execute("select count(*) from marts.kpm_tersamar where kode_kec = %s", (OWN_KEC,))
         own_rows = cur.fetchone()[0]
@@ -282,7 +282,7 @@ def test_no_crafted_request_reads_beyond_its_rights(target, who):
 
 
 def _guest_rows(t, token: str) -> httpx.Response:
-    body = _query(t["datasets"]["publik_kpm_desa"], ["kode_desa", "program"], [_sql("SUM(baris_kpm)", "n")],
+    body = _query(t["datasets"]["publik_kpm_desa"], ["kode_desa", "program"], [_sql("SUM(penerima)", "n")],
                   form_data={"slice_id": t["charts"]["e_kpm"], "dashboardId": t["boards"]["embed-desa"]})
     return httpx.post(f"{t['url']}/api/v1/chart/data", json=body, headers={"X-GuestToken": token, "Referer": SITE})
 
@@ -324,7 +324,7 @@ def test_superset_itself_refuses_custom_sql_that_no_saved_chart_holds(target, wh
     # PostgreSQL would run upper(kode_desa) for this role: a refusal (403, not a database error) is Superset's
     assert r.status_code == 403, (r.status_code, r.text[:300])
     assert who == "tamu" or "SQL kustom tidak diizinkan" in r.text, r.text[:300]
-    plain = (_query(ds, ["kode_desa", "program"], [_sql("SUM(baris_kpm)", "n")], form_data=form) if who == "tamu"
+    plain = (_query(ds, ["kode_desa", "program"], [_sql("SUM(penerima)", "n")], form_data=form) if who == "tamu"
              else _query(ds, ["kode_desa"], [_sql("COUNT(*)", "n")]))
     r = _principal(t, who).post("/api/v1/chart/data", json=plain)
     assert r.status_code == 200 and r.json()["result"][0]["data"], r.text[:300]

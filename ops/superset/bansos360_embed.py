@@ -4,11 +4,12 @@
     Mints a short-lived guest token for one embedded (village) dashboard, with a row-level-security clause for
     that one desa. Only for a page whose ``Origin`` is in the dashboard's allowed domains (set by
     ``bansos360 superset sync`` from ``BANSOS360_EMBED_SITES``); the answer carries CORS headers for that
-    origin only. The embedded dashboards read aggregate-only views (no name, NIK or No. KK; small cells
-    suppressed), and the token is valid for GUEST_TOKEN_JWT_EXP_SECONDS. Tokens are rate-limited per client
-    address and per desa (``BANSOS360_TOKEN_LIMIT_CLIENT`` and ``_DESA`` tokens per ``_WINDOW`` seconds, counted
-    in each Superset worker process; nginx in front limits again). The ``Origin`` check is not authentication: a
-    script sends any ``Origin``. What a guest reads is decided by PostgreSQL (docs/privacy.md).
+    origin only. The embedded dashboards read aggregate-only views (no name, NIK or No. KK; no count under 5,
+    none derivable by subtraction), and the token is valid for GUEST_TOKEN_JWT_EXP_SECONDS. Tokens are
+    rate-limited per client address and per desa (``BANSOS360_TOKEN_LIMIT_CLIENT`` and ``_DESA`` tokens per
+    ``_WINDOW`` seconds, counted in each Superset worker process; nginx in front limits again). The ``Origin``
+    check is not authentication: a script sends any ``Origin``. What a guest reads is decided by PostgreSQL
+    (docs/privacy.md).
 
 ``GET /bansos360/ubin/<z>/<x>/<y>.png``
     A blank map tile: the deck.gl maps draw the GeoJSON boundaries on it, with no external tile service.

@@ -8,7 +8,7 @@ shared role (Superset's ``DB_CONNECTION_MUTATOR`` picks it per request, ops/supe
 | analyst | ``bansos360_analis`` | every mart, by-name-by-address included |
 | reader | ``bansos360_pembaca`` | masked and aggregate marts; personal columns withheld column by column |
 | kecamatan | ``bansos360_kec_35_03_xx`` (one per kecamatan) | as the reader, only rows of its ``kode_kec`` (RLS) |
-| guest | ``bansos360_publik`` | the public village aggregates (small cells suppressed) only |
+| guest | ``bansos360_publik`` | the public village aggregates (no count under 5) only |
 | nobody | ``bansos360_tanpa_akses`` | nothing: the connection of a request no class matched |
 
 Each mart model in ``sql/marts/models.yml`` says who reads it (``akses: analis | pembaca | publik``) and which

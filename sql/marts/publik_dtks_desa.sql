@@ -1,13 +1,11 @@
--- Public, aggregate-only: DTKS households, families and individuals per period and desa, for village
--- embeds. A cell of fewer than 5 is NULL (suppressed). Key: (periode, kode_desa).
+-- Public, aggregate-only: DTKS households and individuals per period and desa, for village pages.
+-- A period in which the desa has fewer than 5 households or individuals is left out (removed, not masked);
+-- no other column is published, so nothing is derived by subtraction. Key: (periode, kode_desa).
 select
     periode,
     kode_kec,
     kode_desa,
-    util.sel_publik(rumah_tangga) as rumah_tangga,
-    util.sel_publik(keluarga) as keluarga,
-    util.sel_publik(individu) as individu,
-    util.sel_publik(pkh) as pkh,
-    util.sel_publik(bpnt) as bpnt
+    rumah_tangga,
+    individu
 from marts_next.mart_dtks_ringkasan
-where kode_desa is not null
+where kode_desa is not null and rumah_tangga >= 5 and individu >= 5

@@ -42,7 +42,7 @@ def from_charts(data: dict[str, list[dict]], programs: list[str]) -> dict:
         "nik_ganda": _one(data["d2_nik_ganda"], "NIK ganda")}
     out["d3"] = {"per_program": {k: {
         "desil_1_2": p(d3, k, "Desil 1-2"), "desil_3_4": p(d3, k, "Desil 3-4"),
-        "dtks_tanpa_desil": p(d3, k, "DTKS tanpa desil"), "tidak_di_dtks": p(d3, k, "Tidak di DTKS")}
+        "dtks_tanpa_desil": p(d3, k, "Di DTKS tanpa desil"), "tidak_di_dtks": p(d3, k, "Tidak di DTKS")}
         for k in programs}}
     k4 = data["d4_kombinasi"][0] if data["d4_kombinasi"] else defaultdict(int)
     jumlah = {str(int(r["jumlah_program"])): int(r["NIK"]) for r in data["d4_jumlah_program"]}

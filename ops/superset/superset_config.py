@@ -21,6 +21,17 @@ SQLALCHEMY_DATABASE_URI = os.environ["SUPERSET_METADATA_URL"]
 BABEL_DEFAULT_LOCALE = "id"
 LANGUAGES = {"id": {"flag": "id", "name": "Bahasa Indonesia"}, "en": {"flag": "us", "name": "English"}}
 APP_NAME = "BANSOS 360"
+# Numbers and dates as Indonesian readers write them: 1.630 is one thousand six hundred and thirty, 2,5 is two and
+# a half; short month names in Bahasa Indonesia (docs/superset.md, "Reading conventions").
+D3_FORMAT = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["Rp ", ""]}
+D3_TIME_FORMAT = {
+    "dateTime": "%A, %e %B %Y %H.%M.%S", "date": "%d/%m/%Y", "time": "%H.%M.%S", "periods": ["", ""],
+    "days": ["Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"],
+    "shortDays": ["Min", "Sen", "Sel", "Rab", "Kam", "Jum", "Sab"],
+    "months": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+               "November", "Desember"],
+    "shortMonths": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"],
+}
 FEATURE_FLAGS = {"EMBEDDED_SUPERSET": True, "DASHBOARD_RBAC": True}
 WTF_CSRF_ENABLED = True
 # Behind nginx (a deployment, ops/ansible): the client's address (the guest-token limits count per client)

@@ -44,9 +44,9 @@ def figures(conn, kecamatan: str | None = None) -> dict:
                 select program, count(*), count(distinct nik) filter (where is_nik_valid),
                        count(*) filter (where is_nik_valid), count(*) filter (where is_di_dtks),
                        count(*) filter (where is_kk_valid),
-                       count(*) filter (where kelompok_desil = 'desil_1_2'),
-                       count(*) filter (where kelompok_desil = 'desil_3_4'),
-                       count(*) filter (where kelompok_desil = 'dtks_tanpa_desil')
+                       count(*) filter (where kelompok_desil = 'Desil 1-2'),
+                       count(*) filter (where kelompok_desil = 'Desil 3-4'),
+                       count(*) filter (where kelompok_desil = 'Di DTKS tanpa desil')
                 from marts.mart_kpm {where} group by program""", kecamatan) if x[0] == p), (p,) + (0,) * 8)]
         }
         total = _rows(cur, "select count(*), count(distinct nik) filter (where is_nik_valid) "

@@ -190,8 +190,32 @@ def bundle(files: dict[str, dict], uri: str, tile_prefix: str = TILES) -> bytes:
         for name, data in files.items():
             if name == DATABASE_FILE:
                 data = {**data, "sqlalchemy_uri": uri}
+            if name.startswith("dashboards/"):
+                data = numbered(data)
             z.writestr(f"bansos360/{name}", dump(data).replace(TILES, tile_prefix))
     return buf.getvalue()
+
+
+def numbered(board: dict) -> dict:
+    """A dashboard as Superset imports it: its charts numbered 1, 2, ... in the layout.
+
+    The files name charts by UUID only. Superset's import maps the chart ids of the layout to this installation's,
+    so the filter scopes (``scope.excluded``, written as chart UUIDs in the files) are rewritten to those numbers.
+    """
+    board = json.loads(json.dumps(board))
+    ids: dict[str, int] = {}
+    for item in board["position"].values():
+        if isinstance(item, dict) and item.get("type") == "CHART":
+            item["meta"]["chartId"] = ids.setdefault(item["meta"]["uuid"], len(ids) + 1)
+    meta = board.setdefault("metadata", {})
+    for f in meta.get("native_filter_configuration", []):
+        if f.get("scope", {}).get("excluded"):
+            unknown = [u for u in f["scope"]["excluded"] if u not in ids]
+            if unknown:  # a filter would silently reach the chart it was meant to leave alone
+                raise ValueError(f"{board.get('slug')}: filter {f.get('name')!r} excludes charts not on the "
+                                 f"dashboard: {unknown}")
+            f["scope"]["excluded"] = [ids[u] for u in f["scope"]["excluded"]]
+    return board
 
 
 def admin_login(settings, users_file: Path | None) -> tuple[str, str]:
@@ -461,7 +485,14 @@ def clean(data: dict) -> dict:
             qc["form_data"]["datasource"] = "0__table"
             qc["form_data"].pop("slice_id", None)
         out["query_context"] = json.dumps(qc, sort_keys=True)
+    charts = {item["meta"]["chartId"]: item["meta"]["uuid"] for item in (out.get("position") or {}).values()
+              if isinstance(item, dict) and item.get("type") == "CHART"}
     for item in (out.get("position") or {}).values():
         if isinstance(item, dict) and item.get("type") == "CHART":
             item["meta"]["chartId"] = 0
+    if isinstance(out.get("metadata"), dict):  # back to the files' form (numbered() above)
+        for f in out["metadata"].get("native_filter_configuration", []):
+            if f.get("scope", {}).get("excluded"):
+                f["scope"]["excluded"] = [charts[i] for i in f["scope"]["excluded"] if i in charts]
+            f["chartsInScope"] = []
     return out

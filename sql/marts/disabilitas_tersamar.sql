@@ -9,6 +9,8 @@ select
     kode_desa,
     util.samarkan_nomor(nik) as nik_tersamar,
     -- text
+    nama_kec,
+    nama_desa,
     util.samarkan_nama(nama) as nama_tersamar,
     jenis_kelamin,
     jenis_disabilitas,

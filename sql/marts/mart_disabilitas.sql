@@ -33,6 +33,14 @@ umur as (
     cross join hari_acuan
 ),
 
+kecamatan as (
+    select
+        kode_kec,
+        min(nama_kec) as nama_kec
+    from warehouse.ref_wilayah
+    group by kode_kec
+),
+
 final as (
     select
         -- ids
@@ -61,4 +69,10 @@ final as (
     left join kpm on umur.is_nik_valid and umur.nik = kpm.nik
 )
 
-select * from final
+select
+    final.*,
+    coalesce(kecamatan.nama_kec, 'Tidak cocok') as nama_kec,
+    coalesce(desa.nama_desa, 'Tidak cocok') as nama_desa
+from final
+left join kecamatan on final.kode_kec = kecamatan.kode_kec
+left join warehouse.ref_wilayah as desa on final.kode_desa = desa.kode_desa

@@ -28,10 +28,11 @@ wilayah as (
 ),
 
 kecamatan as (
-    select distinct
+    select
         kode_kec,
-        nama_kec
+        min(nama_kec) as nama_kec
     from warehouse.ref_wilayah
+    group by kode_kec
 ),
 
 tanpa_duplikat as (
@@ -71,10 +72,10 @@ final as (
             else 'tidak_diketahui'
         end as status_lokasi,
         case
-            when dtks.nik is null then 'tidak_di_dtks'
-            when dtks.desil in (1, 2) then 'desil_1_2'
-            when dtks.desil in (3, 4) then 'desil_3_4'
-            else 'dtks_tanpa_desil'
+            when dtks.nik is null then 'Tidak di DTKS'
+            when dtks.desil in (1, 2) then 'Desil 1-2'
+            when dtks.desil in (3, 4) then 'Desil 3-4'
+            else 'Di DTKS tanpa desil'
         end as kelompok_desil,
         coalesce(dtks.jenis_kelamin, 'Kosong') as jenis_kelamin,
         util.kelompok_umur(dtks.umur) as kelompok_umur,

@@ -41,6 +41,14 @@ sebelum as (
     inner join rumah_tangga on periode.periode_sebelum = rumah_tangga.periode
 ),
 
+kecamatan as (
+    select
+        kode_kec,
+        min(nama_kec) as nama_kec
+    from warehouse.ref_wilayah
+    group by kode_kec
+),
+
 final as (
     select
         -- ids
@@ -68,4 +76,10 @@ final as (
             and sekarang.idbdt = sebelum.idbdt
 )
 
-select * from final
+select
+    final.*,
+    coalesce(kecamatan.nama_kec, 'Tidak cocok') as nama_kec,
+    coalesce(desa.nama_desa, 'Tidak cocok') as nama_desa
+from final
+left join kecamatan on final.kode_kec = kecamatan.kode_kec
+left join warehouse.ref_wilayah as desa on final.kode_desa = desa.kode_desa

@@ -78,6 +78,14 @@ nilai as (
     left join desil_terakhir on terakhir.idbdt = desil_terakhir.idbdt
 ),
 
+kecamatan as (
+    select
+        kode_kec,
+        min(nama_kec) as nama_kec
+    from warehouse.ref_wilayah
+    group by kode_kec
+),
+
 final as (
     select
         -- ids
@@ -97,8 +105,16 @@ final as (
         ) as segmen,
         -- numbers
         jumlah_periode,
-        desil
+        desil,
+        -- the desil as dashboards show it: 'Desil 1' ... 'Desil 4', or 'Tanpa desil'
+        coalesce('Desil ' || desil::int, 'Tanpa desil') as label_desil
     from nilai
 )
 
-select * from final
+select
+    final.*,
+    coalesce(kecamatan.nama_kec, 'Tidak cocok') as nama_kec,
+    coalesce(desa.nama_desa, 'Tidak cocok') as nama_desa
+from final
+left join kecamatan on final.kode_kec = kecamatan.kode_kec
+left join warehouse.ref_wilayah as desa on final.kode_desa = desa.kode_desa

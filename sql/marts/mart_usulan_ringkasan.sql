@@ -3,18 +3,38 @@
 -- with the distinct counts of DASHBOARDS.md. Distinct counts do not add up across places, so each level is
 -- computed from its own rows; a chart reads one level (a kecamatan user's rule selects that kecamatan's).
 -- Key: (periode, tingkat, kode_kec, kode_desa). Read by dashboard 8 and figures.
+with
+
+kecamatan as (
+    select
+        kode_kec,
+        min(nama_kec) as nama_kec
+    from warehouse.ref_wilayah
+    group by kode_kec
+),
+
+final as (
+    select
+        periode,
+        case grouping(kode_kec, kode_desa) when 3 then 'kabupaten' when 1 then 'kecamatan' else 'desa' end as tingkat,
+        kode_kec,
+        kode_desa,
+        count(distinct id_usulan_rt) filter (where jenis = 'usulan') as rt_usulan,
+        count(distinct id_usulan_rt) filter (where jenis = 'usulan' and is_nik_ditetapkan) as rt_ditetapkan,
+        count(distinct nokk) filter (where jenis = 'usulan') as keluarga_usulan,
+        count(distinct nokk) filter (where jenis = 'usulan' and is_kk_ditetapkan) as keluarga_ditetapkan,
+        count(distinct nik) filter (where jenis = 'usulan') as individu_usulan,
+        count(distinct nik) filter (where jenis = 'usulan' and is_nik_ditetapkan) as individu_ditetapkan,
+        count(distinct nik) filter (where jenis = 'usulan' and not is_nik_ditetapkan) as eksklusi,
+        count(distinct nik) filter (where jenis = 'inklusi') as inklusi
+    from marts_next.mart_usulan
+    group by periode, grouping sets ((), (kode_kec), (kode_kec, kode_desa))
+)
+
 select
-    periode,
-    case grouping(kode_kec, kode_desa) when 3 then 'kabupaten' when 1 then 'kecamatan' else 'desa' end as tingkat,
-    kode_kec,
-    kode_desa,
-    count(distinct id_usulan_rt) filter (where jenis = 'usulan') as rt_usulan,
-    count(distinct id_usulan_rt) filter (where jenis = 'usulan' and is_nik_ditetapkan) as rt_ditetapkan,
-    count(distinct nokk) filter (where jenis = 'usulan') as keluarga_usulan,
-    count(distinct nokk) filter (where jenis = 'usulan' and is_kk_ditetapkan) as keluarga_ditetapkan,
-    count(distinct nik) filter (where jenis = 'usulan') as individu_usulan,
-    count(distinct nik) filter (where jenis = 'usulan' and is_nik_ditetapkan) as individu_ditetapkan,
-    count(distinct nik) filter (where jenis = 'usulan' and not is_nik_ditetapkan) as eksklusi,
-    count(distinct nik) filter (where jenis = 'inklusi') as inklusi
-from marts_next.mart_usulan
-group by periode, grouping sets ((), (kode_kec), (kode_kec, kode_desa))
+    final.*,
+    case when final.tingkat = 'kabupaten' then null else coalesce(kecamatan.nama_kec, 'Tidak cocok') end as nama_kec,
+    case when final.tingkat = 'desa' then coalesce(desa.nama_desa, 'Tidak cocok') end as nama_desa
+from final
+left join kecamatan on final.kode_kec = kecamatan.kode_kec
+left join warehouse.ref_wilayah as desa on final.kode_desa = desa.kode_desa

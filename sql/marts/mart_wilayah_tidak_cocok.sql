@@ -34,10 +34,11 @@ baris as (
 ),
 
 kecamatan as (
-    select distinct
+    select
         kode_kec,
-        nama_kec
+        min(nama_kec) as nama_kec
     from warehouse.ref_wilayah
+    group by kode_kec
 ),
 
 final as (

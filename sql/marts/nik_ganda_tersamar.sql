@@ -1,14 +1,28 @@
 -- Dashboard 2's NIK ganda list for readers not cleared for by-name-by-address data: mart_nik_ganda with the
 -- NIK masked (first 6 digits kept) and each listed name masked (each word keeps its first 3 characters).
 -- One row per NIK ganda and place. Key: (nomor_nik, kode_kec).
+with
+
+kecamatan as (
+    select
+        kode_kec,
+        min(nama_kec) as nama_kec
+    from warehouse.ref_wilayah
+    group by kode_kec
+)
+
 select
     -- ids
-    nomor_nik,
-    kode_kec,
-    kode_desa,
-    util.samarkan_nomor(nik) as nik_tersamar,
+    ganda.nomor_nik,
+    ganda.kode_kec,
+    ganda.kode_desa,
+    util.samarkan_nomor(ganda.nik) as nik_tersamar,
     -- text
-    util.samarkan_nama(daftar_nama) as daftar_nama_tersamar,
+    coalesce(kecamatan.nama_kec, 'Tidak cocok') as nama_kec,
+    coalesce(desa.nama_desa, 'Tidak cocok') as nama_desa,
+    util.samarkan_nama(ganda.daftar_nama) as daftar_nama_tersamar,
     -- numbers
-    jumlah_nama
-from marts_next.mart_nik_ganda
+    ganda.jumlah_nama
+from marts_next.mart_nik_ganda as ganda
+left join kecamatan on ganda.kode_kec = kecamatan.kode_kec
+left join warehouse.ref_wilayah as desa on ganda.kode_desa = desa.kode_desa

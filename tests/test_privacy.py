@@ -73,11 +73,11 @@ def test_small_cells_merge_into_lainnya_and_leave_no_remainder(loaded, cells, pu
 
 def test_a_village_page_reveals_no_small_cell_by_subtraction(loaded):
     """Per desa, the gender and the type breakdowns each add up to the register's count in the desa (or are both
-    empty when that count is under 5), and the programme breakdown adds up to the desa's KPM rows: with no
+    empty when that count is under 5), and the programme breakdown adds up to the desa's recipients: with no
     total hidden, no difference of published figures isolates fewer than 5 persons."""
     register = dict(query(loaded, "select kode_desa, count(distinct case when is_nik_valid then nik else "
-                                  "coalesce(nik, '') || '|' || coalesce(nama, '') end) from marts.mart_disabilitas "
-                                  "where kode_desa is not null group by 1"))
+                                  "coalesce(nik_mentah, '') || '|' || coalesce(nama_normal, '') end) "
+                                  "from marts.mart_disabilitas where kode_desa is not null group by 1"))
     shown = query(loaded, "select kode_desa, dimensi, sum(jumlah) from marts.publik_disabilitas_desa group by 1, 2")
     by_dim = {(d, dim): n for d, dim, n in shown}
     assert {d for d, n in register.items() if n >= 5} == {d for d, _ in by_dim}
@@ -101,22 +101,24 @@ def test_a_village_page_reveals_no_small_cell_by_subtraction(loaded):
 
 
 def test_a_register_delivery_reaches_the_village_page_with_small_cells_merged(settings, tmp_path):
-    """Planted: Besuki has 14 registered persons (8 L: 5 MENTAL, 3 RUNGU; 6 P: 6 INTELEKTUAL), Terbis 4.
-    Published for Besuki: by gender L 8, P 6; by type INTELEKTUAL 6 and 'Lainnya' 8 (RUNGU 3 is merged with the
-    smallest cell of 5 or more, MENTAL 5, so that no 3 can be derived). Terbis: nothing at all."""
+    """Planted: Besuki has 15 registered persons (8 L: 5 MENTAL, 3 RUNGU; 7 P: 6 INTELEKTUAL and one woman on two
+    rows, RUNGU and WICARA, who is one person of type GANDA), Terbis 4. Published for Besuki: by gender L 8, P 7; by
+    type INTELEKTUAL 6 and 'Lainnya' 9 (RUNGU 3 and GANDA 1 are merged with the smallest cell of 5 or more, MENTAL 5,
+    so that no 4 can be derived). Terbis: nothing at all."""
     planted = [("Besuki", "L", "MENTAL")] * 5 + [("Besuki", "L", "RUNGU")] * 3 + \
         [("Besuki", "P", "INTELEKTUAL")] * 6 + [("Terbis", "P", "RUNGU")] * 4
     lines = ["NIK,NAMA,JENIS KELAMIN,UMUR,JENIS DISABILITAS,KECAMATAN,DESA,ALAMAT"]
     lines += [f"35030141019{i:05d},WARGA {chr(65 + i % 26)}{chr(65 + i // 26)},{g},40,{t},Panggul,{d},RT 01"
               for i, (d, g, t) in enumerate(planted)]
+    lines += [f"3503014101999999,SITI GANDA,P,40,{t},Panggul,Besuki,RT 02" for t in ("RUNGU", "WICARA")]
     path = tmp_path / "Data Disabilitas Panggul.csv"
     path.write_text("\n".join(lines) + "\n")
     result = submit(settings, path, "disabilitas")
     assert approve_and_refresh(settings, result["submission_id"]).state == "terbit"
     rows = query(settings, "select d.nama_desa, p.dimensi, p.kategori, p.jumlah from marts.publik_disabilitas_desa p "
                            "join warehouse.ref_wilayah d using (kode_desa) order by 1, 2, 3")
-    assert rows == [("Besuki", "Jenis disabilitas", "INTELEKTUAL", 6), ("Besuki", "Jenis disabilitas", "Lainnya", 8),
-                    ("Besuki", "Jenis kelamin", "Laki-laki", 8), ("Besuki", "Jenis kelamin", "Perempuan", 6)]
-    # both breakdowns add up to the 14 persons: nothing left to subtract; Terbis's 4 appear nowhere
+    assert rows == [("Besuki", "Jenis disabilitas", "INTELEKTUAL", 6), ("Besuki", "Jenis disabilitas", "Lainnya", 9),
+                    ("Besuki", "Jenis kelamin", "Laki-laki", 8), ("Besuki", "Jenis kelamin", "Perempuan", 7)]
+    # both breakdowns add up to the 15 persons: nothing left to subtract; Terbis's 4 appear nowhere
     assert {dim: sum(n for _, d, _, n in rows if d == dim) for dim in ("Jenis disabilitas", "Jenis kelamin")} == \
-        {"Jenis disabilitas": 14, "Jenis kelamin": 14}
+        {"Jenis disabilitas": 15, "Jenis kelamin": 15}

@@ -49,8 +49,10 @@ final as (
         umur.kode_kec,
         umur.kode_desa,
         umur.nik,
+        umur.nik_mentah,
         -- text
         umur.nama,
+        umur.nama_normal,
         umur.jenis_kelamin,
         umur.jenis_disabilitas,
         util.kelompok_umur(umur.umur) as kelompok_umur,

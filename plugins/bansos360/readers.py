@@ -18,7 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.parsers import expat
 
-FIELD_LIMIT = 10_000_000
+# The longest line (and so the longest cell) a delivered file may have, in characters. A DTKS or programme row is
+# well under 10 KB; the bound keeps what one reader holds in memory to a few MB whatever a file holds (a 1 GB
+# line in a 1 MB zip is refused as soon as it passes this, not after it was read whole).
+LINE_LIMIT = 1 << 20
+FIELD_LIMIT = LINE_LIMIT
+RECORD_LIMIT = 4 * LINE_LIMIT
 csv.field_size_limit(FIELD_LIMIT)
 
 DELIMITERS = (",", ";", "|", "\t")
@@ -31,6 +36,46 @@ class ReadError(Exception):
     def __init__(self, code: str, pesan: str, message: str, row_no: int | None = None):
         super().__init__(message)
         self.code, self.pesan, self.message, self.row_no = code, pesan, message, row_no
+
+
+def too_long(row_no: int) -> ReadError:
+    """The finding for a line or cell longer than ``LINE_LIMIT``, at ``row_no``."""
+    return ReadError(
+        "baris_terlalu_panjang",
+        f"baris {row_no} lebih panjang dari {LINE_LIMIT:,} karakter; berkas ini bukan tabel yang dapat dibaca",
+        f"row {row_no} is longer than {LINE_LIMIT:,} characters; this file is not a table that can be read",
+        row_no,
+    )
+
+
+class _LineTooLong(Exception):
+    pass
+
+
+class _BoundedLines:
+    """The lines of a text stream for the csv module, each read with at most ``LINE_LIMIT`` characters held.
+
+    A longer line raises, and so does a record (quoted line ends join lines into one) of more than
+    ``RECORD_LIMIT`` characters: the reader calls ``record_done`` after each record it takes.
+    """
+
+    def __init__(self, f: io.TextIOBase):
+        self._f, self._held = f, 0
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = self._f.readline(LINE_LIMIT + 1)
+        if not line:
+            raise StopIteration
+        self._held += len(line)
+        if len(line) > LINE_LIMIT or self._held > RECORD_LIMIT:
+            raise _LineTooLong
+        return line
+
+    def record_done(self) -> None:
+        self._held = 0
 
 
 @dataclass(frozen=True)
@@ -172,10 +217,15 @@ def iter_rows(part: Part, encoding: str | None = None, delimiter: str | None = N
         return
     assert encoding and delimiter
     with open_text(part, encoding) as f:
-        reader = csv.reader(f, delimiter=delimiter)
+        lines = _BoundedLines(f)
+        reader = csv.reader(lines, delimiter=delimiter)
+        row_no = 0
         try:
-            for row_no, row in enumerate(reader, start=1):
+            for row_no, row in enumerate(reader, start=1):  # noqa: B007 - row_no is read after the loop
+                lines.record_done()
                 yield row_no, row, frozenset()
+        except _LineTooLong:
+            raise too_long(row_no + 1) from None
         except UnicodeDecodeError as exc:
             raise ReadError(
                 "encoding", "berkas tidak dapat dibaca dengan pengodean yang terdeteksi",
@@ -191,7 +241,7 @@ def iter_rows(part: Part, encoding: str | None = None, delimiter: str | None = N
 class NotPlain(Exception):
     """A CSV part that only the csv module reads as it should be read.
 
-    It holds a quote, a lone carriage return, a NUL, an undecodable byte or a very long line.
+    It holds a quote, a lone carriage return, a NUL or an undecodable byte.
     """
 
 
@@ -228,22 +278,28 @@ def iter_plain_lines(part: Part, encoding: str) -> Iterator[tuple[int, str]]:
                 carry = lines.pop() + carry
             elif lines[-1] == "":
                 lines.pop()  # the file ends with a line end
-            if len(carry) > FIELD_LIMIT:
-                raise NotPlain("a very long line")
             for line in lines:
+                if len(line) > LINE_LIMIT:
+                    raise too_long(row_no + 1)
                 row_no += 1
                 yield row_no, line
+            if len(carry) > LINE_LIMIT:
+                raise too_long(row_no + 1)
             if not chunk:
                 return
 
 
 def _iter_xlsx(part: Part) -> Iterator[tuple[int, list[str], frozenset[int]]]:
-    import openpyxl
-
+    _check_workbook_parts(part.path)
     handle = open(part.path, "rb")  # noqa: SIM115 - closed below; the lake file has no .xlsx suffix
     try:
         # read-only: the workbook, styles and shared strings are read now, the sheet's rows are not
-        wb = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        reader = _excel_reader(handle)
+        reader.read()
+        wb = reader.wb
+    except ReadError:
+        handle.close()
+        raise
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
         handle.close()
         raise ReadError(
@@ -263,6 +319,115 @@ def _iter_xlsx(part: Part) -> Iterator[tuple[int, list[str], frozenset[int]]]:
 
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main "  # expat: namespace, then a space, then name
+# The parts of a workbook that openpyxl reads whole (workbook, styles, theme, relations...) are small; one over
+# this is refused before it is read. The sheet and the shared strings are streamed with bounds of their own.
+WORKBOOK_PART_LIMIT = 32 << 20
+# The shared strings are held in memory while the sheet is read: each string's characters plus about 64 bytes of
+# Python's own count against this (a workbook of about a million short texts fits; a larger list comes as CSV).
+SHARED_STRINGS_BUDGET = 128 << 20
+MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384  # a worksheet's own limits (Excel 2007 and later)
+
+
+def _workbook_too_large(what: str, english: str) -> ReadError:
+    return ReadError(
+        "xlsx_terlalu_besar",
+        f"berkas Excel ini {what}; simpan sebagai CSV (atau bagi menjadi beberapa berkas)",
+        f"this Excel workbook {english}; save it as CSV (or split it into several files)",
+    )
+
+
+def _check_workbook_parts(path: Path) -> None:
+    """Refuse a workbook whose parts that are read whole are larger than ``WORKBOOK_PART_LIMIT``.
+
+    The size is the one the zip declares: zipfile never gives more than it (and fails on a lie by the CRC).
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                streamed = info.filename.startswith("xl/worksheets/") or info.filename == "xl/sharedStrings.xml"
+                if not streamed and info.file_size > WORKBOOK_PART_LIMIT:
+                    raise _workbook_too_large(
+                        f"memuat bagian {info.filename} sebesar {info.file_size:,} bita",
+                        f"holds a part {info.filename} of {info.file_size:,} bytes")
+    except zipfile.BadZipFile as exc:
+        raise ReadError("xlsx_rusak", "berkas Excel rusak atau tidak dapat dibuka",
+                        f"the Excel workbook is damaged or cannot be opened ({exc})") from exc
+
+
+def _read_shared_strings(src) -> list[str]:
+    """The shared strings of a workbook, as openpyxl's ``read_string_table`` gives them, read by expat.
+
+    openpyxl builds each string whole; this refuses a string longer than ``LINE_LIMIT`` as soon as it passes it,
+    and a table larger than ``SHARED_STRINGS_BUDGET``.
+    """
+    strings: list[str] = []
+    current: list[str] = []
+    held = used = 0
+    in_text = in_phonetic = False
+
+    def start(name: str, attrs: dict) -> None:
+        nonlocal in_text, in_phonetic, current, held
+        tag = _TAGS.get(name)
+        if tag == "si":
+            current, held = [], 0
+        elif tag == "t" and not in_phonetic:
+            in_text = True
+        elif tag == "rPh":
+            in_phonetic = True
+
+    def end(name: str) -> None:
+        nonlocal in_text, in_phonetic, used
+        tag = _TAGS.get(name)
+        if tag == "si":
+            text = "".join(current).replace("x005F_", "")
+            used += len(text) + 64
+            if used > SHARED_STRINGS_BUDGET:
+                raise _workbook_too_large(
+                    f"memuat teks bersama (shared strings) lebih dari {SHARED_STRINGS_BUDGET >> 20} MB",
+                    f"holds more than {SHARED_STRINGS_BUDGET >> 20} MB of shared strings")
+            strings.append(text)
+        elif tag == "t":
+            in_text = False
+        elif tag == "rPh":
+            in_phonetic = False
+
+    def chars(data: str) -> None:
+        nonlocal held
+        if in_text:
+            held += len(data)
+            if held > LINE_LIMIT:
+                raise ReadError(
+                    "sel_terlalu_panjang",
+                    f"sebuah teks di berkas Excel (teks bersama ke-{len(strings) + 1}) lebih panjang dari "
+                    f"{LINE_LIMIT:,} karakter",
+                    f"a text of the Excel workbook (shared string {len(strings) + 1}) is longer than "
+                    f"{LINE_LIMIT:,} characters")
+            current.append(data)
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.buffer_text = True
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
+    while True:
+        chunk = src.read(1 << 16)
+        parser.Parse(chunk, not chunk)
+        if not chunk:
+            return strings
+
+
+def _excel_reader(handle):
+    """The workbook reader of openpyxl (read-only, values only), its shared strings read within bounds."""
+    from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
+
+    class BoundedExcelReader(ExcelReader):
+        """openpyxl's reader with the shared strings read by ``_read_shared_strings``."""
+
+        def read_strings(self) -> None:
+            ct = self.package.find(SHARED_STRINGS)
+            if ct is not None:
+                with self.archive.open(ct.PartName[1:]) as src:
+                    self.shared_strings = _read_shared_strings(src)
+
+    return BoundedExcelReader(handle, read_only=True, data_only=True)
 
 
 class _SheetRows:
@@ -283,20 +448,23 @@ class _SheetRows:
         self._archive, self._path = wb._archive, ws._worksheet_path  # openpyxl 3.1 read-only internals
         self._strings, self._epoch = ws._shared_strings, wb.epoch
         self._dates, self._timedeltas = wb._date_formats, wb._timedelta_formats
-        self._width, self._last_row = ws.max_column or 0, ws.max_row or 0
+        self._width, self._last_row = min(ws.max_column or 0, MAX_COLUMNS), min(ws.max_row or 0, MAX_ROWS)
 
     def __iter__(self) -> Iterator[tuple[int, list[str], frozenset[int]]]:
         done: list[tuple[int, list[str], frozenset[int]]] = []
         row_no, cells, numeric = 0, [], set()
-        col, kind, style, text, in_value, in_phonetic = 0, "n", 0, [], False, False
+        col, kind, style, text, in_value, in_phonetic, held = 0, "n", 0, [], False, False, 0
 
         def start(name: str, attrs: dict) -> None:
-            nonlocal row_no, cells, numeric, col, kind, style, text, in_value, in_phonetic
+            nonlocal row_no, cells, numeric, col, kind, style, text, in_value, in_phonetic, held
             tag = _TAGS.get(name)
             if tag == "c":
                 ref = attrs.get("r")
                 col = (_column(ref) if ref else 0) or col + 1
+                if col > MAX_COLUMNS:
+                    raise _beyond_sheet(row_no)
                 kind, style, text = attrs.get("t", "n"), int(attrs.get("s") or 0), []
+                held = 0
             elif tag == "v" or (tag == "t" and not in_phonetic):
                 in_value = True
             elif tag == "rPh":
@@ -304,6 +472,8 @@ class _SheetRows:
             elif tag == "row":
                 ref = attrs.get("r")
                 row_no = int(float(ref)) if ref else row_no + 1
+                if row_no > MAX_ROWS:
+                    raise _beyond_sheet(row_no)
                 cells, numeric, col = [], set(), 0
 
         def end(name: str) -> None:
@@ -332,7 +502,11 @@ class _SheetRows:
                 done.append((row_no, cells, frozenset(numeric)))
 
         def chars(data: str) -> None:
+            nonlocal held
             if in_value:
+                held += len(data)
+                if held > LINE_LIMIT:
+                    raise too_long(row_no)
                 text.append(data)
 
         parser = expat.ParserCreate(namespace_separator=" ")
@@ -380,8 +554,14 @@ class _SheetRows:
         return raw  # "str" (a formula's text), "e" (an error such as #N/A)
 
 
-_TAGS = {_MAIN + tag: tag for tag in ("row", "c", "v", "t", "rPh")}
+_TAGS = {_MAIN + tag: tag for tag in ("row", "c", "v", "t", "rPh", "si")}
 _COLUMNS: dict[str, int] = {}
+
+
+def _beyond_sheet(row_no: int) -> ReadError:
+    return ReadError(
+        "xlsx_rusak", f"lembar kerja Excel menyebut sel di luar batas lembar kerja (baris {row_no})",
+        f"the Excel worksheet names a cell beyond a worksheet's limits (row {row_no})", row_no)
 
 
 def _column(ref: str) -> int:
@@ -390,6 +570,8 @@ def _column(ref: str) -> int:
     n = _COLUMNS.get(letters)
     if n is None:
         n = 0
+        if len(letters) > 3:
+            return MAX_COLUMNS + 1  # beyond XFD, the last column: refused by the caller
         for ch in letters.upper():
             if not "A" <= ch <= "Z":
                 return 0  # not a cell reference: the caller takes the next column

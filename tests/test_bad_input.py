@@ -122,6 +122,24 @@ def test_malformed_periode(settings, lake):
     rejected(settings, lake / MEI, "dtks", code="periode_salah_format", periode="2018-5")
 
 
+def test_a_periode_with_a_line_end_is_malformed(settings, lake):
+    """``^…$`` lets a trailing line end through; every value that becomes part of a path is matched whole."""
+    rejected(settings, lake / MEI, "dtks", code="periode_salah_format", periode="2018-05\n")
+
+
+def test_an_inbox_folder_with_a_line_end_is_no_date(tmp_path):
+    from bansos360 import inbox
+
+    inbox_dir = tmp_path / "inbox"
+    (inbox_dir / "disabilitas" / "2020-09-01\n").mkdir(parents=True)
+    (inbox_dir / "disabilitas" / "2020-09-01").mkdir(parents=True)
+    for folder in ("2020-09-01\n", "2020-09-01"):
+        (inbox_dir / "disabilitas" / folder / "a.csv").write_text("x\n")
+    as_of = {f: inbox.declared(inbox_dir, inbox_dir / "disabilitas" / f / "a.csv").as_of
+             for f in ("2020-09-01\n", "2020-09-01")}
+    assert as_of == {"2020-09-01": "2020-09-01", "2020-09-01\n": None}
+
+
 def test_periode_disagrees_with_name_is_a_warning(settings, lake):
     r = submit(settings, lake / MEI, "dtks", periode="2019-07")
     assert r["state"] == "diperiksa" and r["periode"] == "2019-07"

@@ -249,7 +249,8 @@ def test_published_figures_equal_ground_truth(airflow, lake, manifest):
 def test_upload_page_refuses_bad_declarations_and_stores_odd_names_safely(airflow):
     with _sop(airflow, "operator") as operator:
         for form in ({"sumber": "bst", "label": "../luar"}, {"sumber": "bst", "label": ""},
-                     {"sumber": "ref_wilayah"}, {"sumber": "tidak_ada"}, {"sumber": "dtks", "periode": "2021-13x"}):
+                     {"sumber": "ref_wilayah"}, {"sumber": "tidak_ada"}, {"sumber": "dtks", "periode": "2021-13x"},
+                     {"sumber": "dtks", "periode": "2024-01\n"}, {"sumber": "dtks", "periode": "2024-01\n/../x"}):
             answer = operator.http.post("/sop/unggah", data={"csrf": operator.csrf(), **form},
                                         files={"berkas": ("a.csv", b"NIK,NAMA\n")})
             assert answer.status_code == 400, form

@@ -25,7 +25,7 @@ from bansos360 import db, intake, sources
 
 log = logging.getLogger(__name__)
 
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")  # always fullmatch
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def declared(inbox: Path, path: Path) -> Delivery:
         kind = sources.fixed_kinds().get(source)
         if kind is not None and kind.needs_periode:
             periode = segment
-        elif kind is not None and not kind.needs_label and DATE_RE.match(segment):
+        elif kind is not None and not kind.needs_label and DATE_RE.fullmatch(segment):
             as_of = segment
         else:
             label = segment

@@ -21,7 +21,7 @@ from pathlib import Path
 from bansos360 import audit, progress, readers, rules, sources
 from bansos360.audit import Finding
 
-PERIODE_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+PERIODE_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")  # always fullmatch: "^…$" lets a trailing line end in
 MONTHS = {
     "JANUARI": 1, "JAN": 1, "FEBRUARI": 2, "FEB": 2, "PEBRUARI": 2, "MARET": 3, "MAR": 3, "APRIL": 4, "APR": 4,
     "MEI": 5, "JUNI": 6, "JUN": 6, "JULI": 7, "JUL": 7, "AGUSTUS": 8, "AGU": 8, "AGT": 8, "AGS": 8,
@@ -393,7 +393,7 @@ def submit(conn, settings, paths: list[Path], source: str, by: str, periode: str
                 + ", ".join(sorted(kinds)), f"unknown source kind '{source}'; known: " + ", ".join(sorted(kinds)),
                 ", ".join(names),
             ))
-        if periode is not None and not PERIODE_RE.match(periode):
+        if periode is not None and not PERIODE_RE.fullmatch(periode):
             findings.append(Finding("error", "periode_salah_format",
                                     f"periode '{periode}' tidak berformat YYYY-MM (mis. 2020-01)",
                                     f"period '{periode}' is not in YYYY-MM form (e.g. 2020-01)", ", ".join(names)))

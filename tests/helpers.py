@@ -20,6 +20,7 @@ def new_database(pg_home: Path, name: str, bin_dir: Path | None = None) -> str:
     with admin.cursor() as cur:
         cur.execute(f"drop database if exists {name} with (force)")
         cur.execute(f"create database {name}")
+        cur.execute(f"revoke connect, temporary on database {name} from public")  # as db.ensure_database does
     admin.close()
     return server_url.rsplit("/", 1)[0] + f"/{name}"
 

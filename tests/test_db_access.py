@@ -5,6 +5,7 @@ tries what a crafted chart request could carry."""
 from __future__ import annotations
 
 import dataclasses
+import time
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
@@ -202,3 +203,80 @@ def test_superset_derives_the_passwords_sync_sets(monkeypatch):
     for role in (db_access.ANALIS, db_access.kecamatan_role(KEC), db_access.TANPA_AKSES):
         assert module.password(role) == db_access.password("rahasia-uji", role)
     assert module.password(db_access.ANALIS) != module.password(db_access.PEMBACA)
+
+
+# --- the class roles stay in the warehouse database (issue 21) -------------------------------------------------
+
+def _server_url(s, database: str, role: str = "postgres") -> str:
+    u = urlsplit(s.database_url)
+    return urlunsplit(u._replace(netloc=f"{role}@{u.hostname}:{u.port}", path=f"/{database}"))
+
+
+def _connects(s, database: str, role: str) -> bool:
+    """Whether ``role`` gets a session in ``database``, with the password Superset would give it."""
+    u = urlsplit(_server_url(s, database, role))
+    try:
+        psycopg2.connect(host=u.hostname, port=u.port, user=role, dbname=database,
+                         password=db_access.password("rahasia-uji", role), connect_timeout=10).close()
+    except psycopg2.OperationalError:
+        return False
+    return True
+
+
+def test_class_roles_reach_no_database_but_the_warehouse(warehouse):
+    """postgres, template1, Airflow's and Superset's databases (by their deployed names) and a database made later
+    by hand, once the warehouse is hardened: every class role is refused, and reaches its own warehouse."""
+    admin = psycopg2.connect(_server_url(warehouse, "postgres"))
+    admin.autocommit = True
+    made_by_hand = "lain_di_server"
+    with admin.cursor() as cur:
+        for name in ("airflow", "superset", made_by_hand):
+            cur.execute("select 1 from pg_database where datname = %s", (name,))
+            if cur.fetchone() is None:
+                cur.execute(f"create database {name}")  # as Ansible or a person would, PUBLIC may connect
+    admin.close()
+    with psycopg2.connect(warehouse.database_url) as conn:
+        db_access.harden(conn)  # as every init does (on a server: `bansos360 db harden` as postgres, each deploy)
+    others = ("postgres", "template1", "airflow", "superset", made_by_hand)
+    reached = [(role, db) for role in CLASS_ROLES.values() for db in others if _connects(warehouse, db, role)]
+    assert reached == []
+    warehouse_db = urlsplit(warehouse.database_url).path.lstrip("/")
+    assert all(_connects(warehouse, warehouse_db, role) for role in CLASS_ROLES.values())
+    # and PostgreSQL's own grants say so, whatever pg_hba allows
+    rows = query(warehouse, "select d.datname, r from pg_database as d, unnest(%s::text[]) as r "
+                            "where d.datallowconn and d.datname = any(%s) and has_database_privilege(r, d.oid, "
+                            "'connect')", (list(CLASS_ROLES.values()), list(others)))
+    assert rows == []
+
+
+def test_a_guest_statement_is_cancelled_at_the_guest_timeout_and_init_sets_it_on_an_old_database(warehouse):
+    """A database made by an earlier release gave the guests 60 s and 20 connections: init brings them down."""
+    with psycopg2.connect(warehouse.database_url) as conn, conn.cursor() as cur:
+        cur.execute(f"alter role {db_access.PUBLIK} set statement_timeout = '60s'")
+        cur.execute(f"alter role {db_access.PUBLIK} connection limit 20")
+    assert run_as(warehouse, db_access.PUBLIK, "show statement_timeout") == ("ok", [("1min",)])
+    pipeline.init(warehouse)
+    timeout, limit = db_access.limits(db_access.PUBLIK)
+    assert query(warehouse, "select rolconnlimit from pg_roles where rolname = %s", (db_access.PUBLIK,)) == \
+        [(limit,)]
+    assert limit < 20
+    started = time.monotonic()
+    assert run_as(warehouse, db_access.PUBLIK, "select pg_sleep(20)") == ("refused", "57014")  # query_canceled
+    took = time.monotonic() - started
+    assert took < 10, took
+    assert run_as(warehouse, db_access.PUBLIK, "show statement_timeout") == ("ok", [(timeout,)])
+    # the Dinas's own classes keep the longer limit
+    assert run_as(warehouse, db_access.PEMBACA, "show statement_timeout") == ("ok", [("1min",)])
+
+
+def test_no_class_role_reaches_the_marts_before_the_gate(settings):
+    """Between the build and the swap the new marts have their grants, but no class role reaches the schema."""
+    with psycopg2.connect(settings.database_url) as conn:
+        marts.build(conn, settings)
+        for role in (db_access.PUBLIK, db_access.PEMBACA, db_access.kecamatan_role(KEC), db_access.ANALIS):
+            assert run_as(settings, role, "select count(*) from marts_next.publik_kpm_desa") == \
+                ("refused", "42501"), role
+            assert run_as(settings, role, "select count(*) from marts_next.peta_wilayah")[0] == "refused", role
+        marts.swap(conn)
+    assert run_as(settings, db_access.PUBLIK, "select count(*) from marts.publik_kpm_desa")[0] == "ok"
+    assert run_as(settings, db_access.kecamatan_role(KEC), "select count(*) from marts.peta_wilayah")[0] == "ok"

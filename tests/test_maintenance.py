@@ -62,3 +62,25 @@ def test_lake_check_finds_a_changed_and_a_missing_file(with_data):
     broken = maintenance.check_lake(with_data)["rusak"]
     assert len(broken) == 2
     assert any("berubah" in b for b in broken) and any("hilang" in b for b in broken)
+
+
+def test_the_restore_database_is_closed_to_every_role_before_the_dump_is_restored(with_data, monkeypatch):
+    """While the backup is restored into it, no role but its owner may connect or make temporary tables."""
+    seen = []
+    counts = maintenance._counts
+
+    def checking(url):
+        if "uji_pemulihan" in url:
+            with psycopg2.connect(with_data.database_url) as conn, conn.cursor() as cur:
+                cur.execute("select datacl::text[], has_database_privilege('bansos360_publik', oid, 'connect'), "
+                            "has_database_privilege('bansos360_publik', oid, 'temporary') "
+                            "from pg_database where datname like '%uji_pemulihan'")
+                seen.append(cur.fetchone())
+        return counts(url)
+
+    monkeypatch.setattr(maintenance, "_counts", checking)
+    maintenance.verify_restore(with_data, maintenance.backup(with_data))
+    assert len(seen) == 1
+    acl, connect, temporary = seen[0]
+    assert acl is not None and not any(entry.startswith("=") for entry in acl), acl  # "=Tc/..." is PUBLIC's
+    assert (connect, temporary) == (False, False)

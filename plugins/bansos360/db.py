@@ -68,7 +68,11 @@ def migrate(conn: psycopg2.extensions.connection, sql_dir: Path) -> list[str]:
 
 
 def ensure_database(server_url: str, name: str) -> None:
-    """Create database ``name`` on the server of ``server_url`` unless it exists (Airflow's, Superset's)."""
+    """Create database ``name`` on the server of ``server_url`` unless it exists (Airflow's, Superset's).
+
+    A new database takes no connection from roles it is not granted to: the class roles live in the warehouse
+    database only (db_access.harden does the same for databases made otherwise).
+    """
     from urllib.parse import urlsplit, urlunsplit
 
     conn = psycopg2.connect(urlunsplit(urlsplit(server_url)._replace(path="/postgres")))
@@ -78,5 +82,7 @@ def ensure_database(server_url: str, name: str) -> None:
             cur.execute("select 1 from pg_database where datname = %s", (name,))
             if cur.fetchone() is None:
                 cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+                cur.execute(sql.SQL("revoke connect, temporary on database {} from public").format(
+                    sql.Identifier(name)))
     finally:
         conn.close()

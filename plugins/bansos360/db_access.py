@@ -38,6 +38,7 @@ PEMBACA = "bansos360_pembaca"
 PUBLIK = "bansos360_publik"
 TANPA_AKSES = "bansos360_tanpa_akses"
 KECAMATAN_PREFIX = "bansos360_kec_"
+LIVE_MARTS = "marts"  # the published marts schema (marts.LIVE); only it is reachable by the class roles
 # the mart levels of models.yml and the class roles that read each (kecamatan roles read what readers read)
 LEVELS = {"analis": (ANALIS,), "pembaca": (ANALIS, PEMBACA), "publik": (ANALIS, PEMBACA, PUBLIK)}
 
@@ -65,8 +66,22 @@ QUERY_FUNCTIONS = (
     "dblink", "dblink_exec", "dblink_open", "dblink_fetch", "dblink_send_query", "dblink_get_result",
     "dblink_connect", "dblink_connect_u",
 )
-# a class role's statements end after this long (a crafted request cannot hold the server)
+# a class role's statements end after this long, and it holds at most this many connections at once (a crafted
+# or flooding request cannot hold the server). The guests' are small: anyone on the internet can be a guest, a
+# village chart's query takes milliseconds (docs/benchmarks.md), and the Dinas's own dashboards must keep their
+# connections and Superset's threads. Applied on every `init` and `superset sync`, so an upgraded server gets
+# them too.
 STATEMENT_TIMEOUT = "60s"
+CONNECTION_LIMIT = 20
+GUEST_STATEMENT_TIMEOUT = "2s"
+GUEST_CONNECTION_LIMIT = 6
+
+
+def limits(role: str) -> tuple[str, int]:
+    """A class role's statement timeout and connection limit."""
+    if role == PUBLIK:
+        return GUEST_STATEMENT_TIMEOUT, GUEST_CONNECTION_LIMIT
+    return STATEMENT_TIMEOUT, CONNECTION_LIMIT
 
 
 def kecamatan_role(kode_kec: str) -> str:
@@ -100,15 +115,21 @@ def ensure_roles(conn, secret: str | None = None) -> list[str]:
     with conn.cursor() as cur:
         cur.execute("select pg_advisory_xact_lock(360361)")  # an init and a mart build may meet here
         roles = class_roles(kecamatan_codes(cur))
-        cur.execute("select rolname from pg_roles where rolname = any(%s)", (roles,))
-        present = {r[0] for r in cur.fetchall()}
+        cur.execute("select r.rolname, r.rolconnlimit, s.setconfig from pg_roles as r "
+                    "left join pg_db_role_setting as s on s.setrole = r.oid and s.setdatabase = 0 "
+                    "where r.rolname = any(%s)", (roles,))
+        present = {name: (limit, config or []) for name, limit, config in cur.fetchall()}
         for role in roles:
             ident = sql.Identifier(role)
             if role not in present:
                 cur.execute(sql.SQL("create role {} login nosuperuser nocreatedb nocreaterole noinherit "
-                                    "nobypassrls connection limit 20").format(ident))
-                cur.execute(sql.SQL("alter role {} set statement_timeout = {}").format(
-                    ident, sql.Literal(STATEMENT_TIMEOUT)))
+                                    "nobypassrls").format(ident))
+            timeout, connections = limits(role)
+            limit, config = present.get(role, (None, []))
+            if limit != connections:
+                cur.execute(sql.SQL("alter role {} connection limit {}").format(ident, sql.Literal(connections)))
+            if f"statement_timeout={timeout}" not in config:
+                cur.execute(sql.SQL("alter role {} set statement_timeout = {}").format(ident, sql.Literal(timeout)))
             if secret:
                 cur.execute(sql.SQL("alter role {} password %s").format(ident), (password(secret, role),))
             cur.execute(sql.SQL("grant connect on database {} to {}").format(database, ident))
@@ -131,9 +152,15 @@ def harden(conn) -> list[str]:
 
     Also takes ``USAGE`` on PL/pgSQL away from PUBLIC (no ``DO`` block, no new function, from a class role;
     the warehouse's own functions are the owner's) and grants it to the database's owner when that is not a
-    superuser (a server: the pipeline's role runs the migrations, a superuser runs this first). Only a
-    superuser may; otherwise this checks that it was done, and raises if any function is still executable by
-    every role.
+    superuser (a server: the pipeline's role runs the migrations, a superuser runs this first).
+
+    And it keeps the class roles in the warehouse database: ``CONNECT`` and ``TEMPORARY`` on every other
+    database of the server (``postgres``, ``template1``, Airflow's, Superset's, other warehouses) are taken from
+    PUBLIC, so a role reaches only the databases granted to it by name; each database's owner keeps its own, and
+    the warehouse's owner gets ``CONNECT`` on ``postgres`` (the nightly restore check connects there).
+
+    Only a superuser may; otherwise this checks that it was done, and raises if any function is still
+    executable by every role or any other database still open to every role.
     """
     with conn.cursor() as cur:
         cur.execute("""
@@ -146,16 +173,32 @@ def harden(conn) -> list[str]:
             order by 1
         """, (list(QUERY_FUNCTIONS),))
         executable = [r[0] for r in cur.fetchall()]
+        # databases that every role may connect to or make temporary tables in (a NULL acl is the default:
+        # CONNECT and TEMPORARY for PUBLIC); those that take no connection at all (template0) are left
+        cur.execute("""
+            select d.datname
+            from pg_database as d
+            where d.datallowconn and d.datname <> current_database()
+              and (d.datacl is null
+                   or exists (select 1 from aclexplode(d.datacl) as a
+                              where a.grantee = 0 and a.privilege_type in ('CONNECT', 'TEMPORARY')))
+            order by 1
+        """)
+        open_databases = [r[0] for r in cur.fetchall()]
         cur.execute("select lanacl is null or exists (select 1 from aclexplode(lanacl) as a where a.grantee = 0) "
                     "from pg_language where lanname = 'plpgsql'")
         language_open = cur.fetchone()[0]
         cur.execute("select rolsuper from pg_roles where rolname = current_user")
         superuser = cur.fetchone()[0]
-        if (executable or language_open) and not superuser:
+        if (executable or language_open or open_databases) and not superuser:
             raise PermissionError(
-                "fungsi berikut (atau PL/pgSQL) masih dapat dijalankan semua peran; jalankan `bansos360 init` "
-                "sebagai superuser / these functions (or PL/pgSQL) are still executable by every role; run "
-                f"`bansos360 init` as a superuser: {', '.join(executable) or 'plpgsql'}")
+                "fungsi berikut (atau PL/pgSQL, atau basis data lain) masih terbuka untuk semua peran; jalankan "
+                "`bansos360 db harden` sebagai superuser / these functions (or PL/pgSQL, or other databases) are "
+                "still open to every role; run `bansos360 db harden` as a superuser: "
+                f"{', '.join(executable + open_databases) or 'plpgsql'}")
+        for database in open_databases:
+            cur.execute(sql.SQL("revoke connect, temporary on database {} from public").format(
+                sql.Identifier(database)))
         for signature in executable:  # trusted text: pg_proc's own regprocedure output
             cur.execute(f"revoke execute on function {signature} from public")  # noqa: S608
         if language_open:
@@ -166,14 +209,28 @@ def harden(conn) -> list[str]:
             owner, owner_is_superuser = cur.fetchone()
             if not owner_is_superuser:
                 cur.execute(sql.SQL("grant usage on language plpgsql to {}").format(sql.Identifier(owner)))
+                cur.execute(sql.SQL("grant connect on database postgres to {}").format(sql.Identifier(owner)))
     conn.commit()
-    if executable:
-        log.info("revoked EXECUTE from PUBLIC on %d functions", len(executable))
-    return executable
+    if executable or open_databases:
+        log.info("revoked EXECUTE from PUBLIC on %d functions, CONNECT on %d databases", len(executable),
+                 len(open_databases))
+    return executable + [f"database {d}" for d in open_databases]
+
+
+def grant_usage(cur, schema: str) -> None:
+    """``USAGE`` on a marts schema for every class role that reads marts (the live marts only)."""
+    readers = [ANALIS, PEMBACA, PUBLIK, *(kecamatan_role(k) for k in kecamatan_codes(cur))]
+    cur.execute(sql.SQL("grant usage on schema {} to {}").format(
+        sql.Identifier(schema), sql.SQL(", ").join(map(sql.Identifier, readers))))
 
 
 def grant_marts(cur, schema: str, models, kecamatan: list[str]) -> None:
-    """Grants and row-level-security policies of one marts schema (``marts_next`` before the swap)."""
+    """Grants and row-level-security policies of one marts schema (``marts_next`` before the swap).
+
+    No class role gets ``USAGE`` on ``marts_next``: nothing there has passed the gate. The grants on its tables
+    and views travel with them when the swap renames the schema to ``marts``, and the swap grants ``USAGE``
+    on it in the same transaction.
+    """
     kec_roles = [kecamatan_role(k) for k in kecamatan]
     everyone = [ANALIS, PEMBACA, PUBLIK, *kec_roles]
     cur.execute("select rolname from pg_roles where rolname = any(%s)", (everyone,))
@@ -182,8 +239,11 @@ def grant_marts(cur, schema: str, models, kecamatan: list[str]) -> None:
     schema_id = sql.Identifier(schema)
     cur.execute(sql.SQL("revoke all on all tables in schema {} from {}").format(
         schema_id, sql.SQL(", ").join(map(sql.Identifier, everyone))))
-    cur.execute(sql.SQL("grant usage on schema {} to {}").format(
-        schema_id, sql.SQL(", ").join(map(sql.Identifier, everyone))))
+    if schema == LIVE_MARTS:
+        grant_usage(cur, schema)
+    else:  # marts_next: the tables' grants wait there, unreachable, until the swap renames it (grant_usage)
+        cur.execute(sql.SQL("revoke all on schema {} from {}").format(
+            schema_id, sql.SQL(", ").join(map(sql.Identifier, everyone))))
     for m in models:
         level = m.meta["akses"]
         if level not in LEVELS:

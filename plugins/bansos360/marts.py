@@ -204,6 +204,7 @@ def swap(conn, attempts: int = 3) -> None:
                                                                                sql.Identifier(OLD)))
                 db.crash_point("tukar")
                 cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(NEXT), sql.Identifier(LIVE)))
+                db_access.grant_usage(cur, LIVE)  # marts_next was unreachable; the gated marts are readable
             conn.commit()
             break
         except (psycopg2.errors.LockNotAvailable, psycopg2.errors.DeadlockDetected):

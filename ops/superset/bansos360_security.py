@@ -7,8 +7,11 @@ carrying a crafted request that far, and from telling an uncleared reader more t
 - ``SecurityManager.raise_for_access``: for every user who is not an analyst, a chart data, samples or
   ``explore_json`` request may carry only the SQL expressions saved on a chart of its dataset (custom SQL
   metrics, columns, filters, ``where``/``having``), bare column names of the dataset, and ``COUNT(*)``; anything
-  else is refused. (A dashboard's request names its chart only in the browser; a saved chart's own query, whose
-  ids the assets do not keep, does not: so the charts of the dataset, all saved by analysts, are the measure.)
+  else is refused. Every ``sqlExpression`` counts, whatever its ``expressionType`` says (Superset builds SQL from
+  any dict with a label and one), and a plain name must be a column (or saved metric) of the dataset, since
+  Superset runs an unknown one as SQL. (A dashboard's request names its chart only in the browser; a saved
+  chart's own query, whose ids the assets do not keep, does not: so the charts of the dataset, all saved by
+  analysts, are the measure.) Samples, by any path, need Superset's ``can_samples`` permission, whoever asks.
 - ``hide_sql_and_errors`` (an ``after_request`` hook): for the same users, answers lose the generated SQL
   (``query``) and stack traces, and a failed request's database message is replaced by a plain one.
 """
@@ -21,6 +24,7 @@ import json
 import logging
 import os
 import re
+from types import SimpleNamespace
 
 from flask import g, has_app_context, request
 
@@ -71,11 +75,19 @@ def _parts(clause: str) -> list[str]:
 
 
 def _expressions(item, out: set[str]) -> set[str]:
-    """Every ``sqlExpression`` of a custom SQL item, anywhere in a nested form data or query."""
+    """Every ``sqlExpression`` anywhere in a nested form data or query, whatever its ``expressionType`` says.
+
+    Superset builds SQL from any dict that has a ``label`` and a ``sqlExpression`` (``is_adhoc_column``), so the
+    type is no guide: every such text counts as SQL. A ``sqlExpression`` that is not text is kept as its repr,
+    which matches nothing saved, so the request is refused.
+    """
     if isinstance(item, dict):
         expression = item.get("sqlExpression")
-        if isinstance(expression, str) and expression.strip() and item.get("expressionType", "SQL") == "SQL":
-            out.add(_normal(expression))
+        if isinstance(expression, str):
+            if expression.strip():
+                out.add(_normal(expression))
+        elif expression is not None:
+            out.add(repr(expression))
         for value in item.values():
             _expressions(value, out)
     elif isinstance(item, list | tuple):
@@ -91,11 +103,58 @@ def _clauses(extras) -> set[str]:
 
 
 def requested_sql(query_context) -> set[str]:
-    """The SQL a chart data request carries: custom SQL items and ``where``/``having`` clauses."""
+    """The SQL a chart data request carries.
+
+    Every ``sqlExpression`` of every query, wherever it sits (columns, metrics, orderby, filters' ``col``,
+    series, post-processing, ...), and the ``where``/``having`` clauses.
+    """
     out: set[str] = set()
     for q in query_context.queries:
-        _expressions([q.metrics, q.columns, q.orderby, q.filter, q.series_columns, q.series_limit_metric], out)
+        _expressions([v for k, v in vars(q).items() if k != "datasource"], out)
         out |= _clauses(q.extras)
+    return out
+
+
+def _label(item) -> str | None:
+    return item.get("label") if isinstance(item, dict) and isinstance(item.get("label"), str) else None
+
+
+def unknown_names(query_context) -> set[str]:
+    """Plain names a query uses that are not what they must be.
+
+    Superset runs an unknown plain column of a grouped query as SQL (``literal_column``), so a column, series,
+    filter or time column must be a column of the dataset, a metric a saved metric of it, an order a column,
+    metric or label of the same query.
+    """
+    ds = query_context.datasource
+    columns = set(ds.column_names) | {"__timestamp"}
+    verbose = {c.verbose_name for c in getattr(ds, "columns", []) if getattr(c, "verbose_name", None)}
+    metrics = {m.metric_name for m in getattr(ds, "metrics", [])}
+    out: set[str] = set()
+    for q in query_context.queries:
+        labels = {_label(i) for i in [*(q.metrics or []), *(q.columns or [])]} - {None}
+        for c in [*(q.columns or []), *(q.series_columns or [])]:
+            if not isinstance(c, dict) and c not in columns:
+                out.add(f"column {c!r}")
+        for m in [*(q.metrics or []), q.series_limit_metric]:
+            if isinstance(m, dict) and m.get("expressionType") == "SIMPLE":
+                name = (m.get("column") or {}).get("column_name") if isinstance(m.get("column"), dict) else None
+                if name not in columns:
+                    out.add(f"metric column {name!r}")
+            elif m is not None and not isinstance(m, dict) and m not in metrics:
+                out.add(f"metric {m!r}")
+        for order in q.orderby or []:
+            c = order[0] if isinstance(order, list | tuple) and order else order
+            if not isinstance(c, dict) and c not in columns | metrics | labels:
+                out.add(f"order {c!r}")
+        for f in q.filter or []:
+            c = f.get("col") if isinstance(f, dict) else f
+            if not isinstance(c, dict) and c is not None and c not in columns | verbose | metrics:
+                out.add(f"filter {c!r}")
+        if q.granularity is not None and q.granularity not in columns:
+            out.add(f"time column {q.granularity!r}")
+        if q.annotation_layers:  # an annotation layer runs another chart's query; no chart of ours has one
+            out.add("annotation layers")
     return out
 
 
@@ -118,6 +177,41 @@ def _charts_of(datasource) -> list:
     return db.session.query(Slice).filter_by(datasource_id=datasource.id, datasource_type="table").all()
 
 
+SAMPLES = "samples"
+CUSTOM_SQL_REFUSED = "SQL kustom tidak diizinkan untuk peran Anda. / Custom SQL is not allowed for your role."
+SAMPLES_REFUSED = ("Contoh baris tidak diizinkan untuk peran Anda. / "
+                   "Samples are not allowed for your role.")
+
+
+def _result_types(query_context) -> set[str]:
+    types = {str(query_context.result_type or "")}
+    return types | {str(q.result_type or "") for q in query_context.queries}
+
+
+class _LegacyQuery:
+    """A legacy viz's query (``explore_json``) in the shape of a chart data request, so one rule checks both."""
+
+    def __init__(self, viz):
+        qo = viz.query_obj()
+        self.datasource, self.result_type = viz.datasource, None
+        self.form_data = viz.form_data
+        self.queries = [SimpleNamespace(
+            columns=[*(qo.get("columns") or []), *(qo.get("groupby") or [])], metrics=qo.get("metrics") or [],
+            orderby=qo.get("orderby") or [], filter=qo.get("filter") or [], series_columns=[],
+            series_limit_metric=qo.get("timeseries_limit_metric") or qo.get("series_limit_metric"),
+            granularity=qo.get("granularity"), annotation_layers=[], extras=qo.get("extras") or {},
+            form_data=viz.form_data, result_type=None)]
+
+
+def _refuse(reason: str, message: str) -> None:
+    logger.warning("%s", reason)
+    from superset.errors import ErrorLevel, SupersetError, SupersetErrorType  # noqa: PLC0415
+    from superset.exceptions import SupersetSecurityException  # noqa: PLC0415
+
+    raise SupersetSecurityException(SupersetError(
+        error_type=SupersetErrorType.QUERY_SECURITY_ACCESS_ERROR, level=ErrorLevel.ERROR, message=message))
+
+
 def make_security_manager(base):
     """Superset's security manager with the custom-SQL rule for users who are not analysts."""
 
@@ -125,24 +219,21 @@ def make_security_manager(base):
         def raise_for_access(self, **kwargs) -> None:
             super().raise_for_access(**kwargs)
             query_context, viz = kwargs.get("query_context"), kwargs.get("viz")
-            if (query_context is None and viz is None) or database_role(self) == ANALYST:
+            if query_context is None and viz is None:
                 return
-            if query_context is not None:
-                allowed = {_normal(c) for c in query_context.datasource.column_names} | {_normal("COUNT(*)")}
-                for chart in _charts_of(query_context.datasource):
-                    allowed |= saved_sql(chart)
-                refused = requested_sql(query_context) - allowed
-            else:
-                refused = (_expressions(viz.form_data, set()) | _clauses(viz.form_data)) \
-                    - {_normal(c) for c in viz.datasource.column_names}
+            if query_context is not None and SAMPLES in _result_types(query_context) \
+                    and not self.can_access("can_samples", "Datasource"):
+                _refuse("samples without the permission", SAMPLES_REFUSED)
+            if database_role(self) == ANALYST:
+                return
+            if query_context is None:  # the legacy explore_json: its query as the viz builds it
+                query_context = _LegacyQuery(viz)
+            allowed = {_normal(c) for c in query_context.datasource.column_names} | {_normal("COUNT(*)")}
+            for chart in _charts_of(query_context.datasource):
+                allowed |= saved_sql(chart)
+            refused = (requested_sql(query_context) - allowed) | unknown_names(query_context)
             if refused:
-                logger.warning("custom SQL refused for a non-analyst request: %s", sorted(refused)[:5])
-                from superset.errors import ErrorLevel, SupersetError, SupersetErrorType  # noqa: PLC0415
-                from superset.exceptions import SupersetSecurityException  # noqa: PLC0415
-
-                raise SupersetSecurityException(SupersetError(
-                    error_type=SupersetErrorType.QUERY_SECURITY_ACCESS_ERROR, level=ErrorLevel.ERROR,
-                    message="SQL kustom tidak diizinkan untuk peran Anda. / Custom SQL is not allowed for your role."))
+                _refuse(f"custom SQL refused for a non-analyst request: {sorted(refused)[:5]}", CUSTOM_SQL_REFUSED)
 
     return SecurityManager
 

@@ -72,6 +72,21 @@ CHART_QUERIES: dict[str, dict[str, str]] = {
     },
 }
 
+#: the village page's charts (embed-desa), as the guest role reads them: the public views of one desa, the most
+#: populous of the kecamatan (%(desa)s); they set the guests' statement timeout (db_access.limits)
+VILLAGE_QUERIES: dict[str, str] = {
+    "penerima per program": "select program, sum(penerima) from marts.publik_kpm_desa "
+                            "where kode_desa = %(desa)s group by 1 order by 2 desc",
+    "DTKS per periode": "select periode, sum(rumah_tangga), sum(individu) from marts.publik_dtks_desa "
+                        "where kode_desa = %(desa)s group by 1 order by 1",
+    "disabilitas per kategori": "select dimensi, kategori, sum(jumlah) from marts.publik_disabilitas_desa "
+                                "where kode_desa = %(desa)s group by 1, 2 order by 3 desc",
+    "semua baris desa, tiga tampilan": "select count(*) from (select kode_desa from marts.publik_kpm_desa "
+                                       "where kode_desa = %(desa)s union all select kode_desa from "
+                                       "marts.publik_dtks_desa where kode_desa = %(desa)s union all select "
+                                       "kode_desa from marts.publik_disabilitas_desa where kode_desa = %(desa)s) as x",
+}
+
 LOOKUPS = {
     "9 individu 360 (NIK)": "select * from marts.mart_dtks_individu where nik = %(key)s order by periode",
     "10 rumah tangga 360 (IDBDT)": "select * from marts.mart_dtks_rumah_tangga where idbdt = %(key)s order by periode",
@@ -111,6 +126,20 @@ def run(url: str, repeat: int = 20) -> dict:
                 cur.fetchall()
                 samples.append((time.perf_counter() - t) * 1000)
             out["lookups"][name] = _percentiles(samples)
+        cur.execute("select kode_desa from marts.mart_kpm where kode_kec = %s group by 1 order by count(*) desc "
+                    "limit 1", (KEC,))
+        desa = cur.fetchone()[0]
+        out["desa"], out["village"] = desa, {}
+        cur.execute("set role bansos360_publik")  # its grants; the views read as their owner
+        for name, query in VILLAGE_QUERIES.items():
+            samples = []
+            for _ in range(repeat):
+                t = time.perf_counter()
+                cur.execute(query, {"desa": desa})
+                cur.fetchall()
+                samples.append((time.perf_counter() - t) * 1000)
+            out["village"][name] = _percentiles(samples)
+        cur.execute("reset role")
     return out
 
 
@@ -121,6 +150,10 @@ def report(r: dict) -> str:
     lines += [f"| {k} | {p50:.1f} | {p95:.1f} |" for k, (p50, p95) in r["charts"].items()]
     lines += ["", "| 360 look-up (one key per run) | p50 ms | p95 ms |", "|---|---|---|"]
     lines += [f"| {k} | {p50:.1f} | {p95:.1f} |" for k, (p50, p95) in r["lookups"].items()]
+    if r.get("village"):
+        lines += ["", f"| village page, as `bansos360_publik`, desa {r['desa']} ({r['repeat']} runs each) | p50 ms | "
+                  "p95 ms |", "|---|---|---|"]
+        lines += [f"| {k} | {p50:.1f} | {p95:.1f} |" for k, (p50, p95) in r["village"].items()]
     worst_chart = max(p95 for _, p95 in r["charts"].values())
     worst_lookup = max(p95 for _, p95 in r["lookups"].values())
     lines += ["", f"Worst chart p95: {worst_chart:.1f} ms (target ≤ 100 ms at scale 1.0); worst look-up p95: "

@@ -101,44 +101,37 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), p95
 
 
+def _timed(cur, query: str, params: list[dict]) -> tuple[float, float]:
+    """p50/p95 (ms) of a query run once with each of ``params``."""
+    samples = []
+    for p in params:
+        t = time.perf_counter()
+        cur.execute(query, p)
+        cur.fetchall()
+        samples.append((time.perf_counter() - t) * 1000)
+    return _percentiles(samples)
+
+
 def run(url: str, repeat: int = 20) -> dict:
     """p50/p95 (ms) of every chart query for one kecamatan, and of the 360 look-ups over sampled keys."""
     out: dict = {"kecamatan": KEC, "repeat": repeat, "charts": {}, "lookups": {}}
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         for dashboard, charts in CHART_QUERIES.items():
             for chart, query in charts.items():
-                samples = []
-                for _ in range(repeat):
-                    t = time.perf_counter()
-                    cur.execute(query, {"kec": KEC})
-                    cur.fetchall()
-                    samples.append((time.perf_counter() - t) * 1000)
-                out["charts"][f"{dashboard}: {chart}"] = _percentiles(samples)
+                out["charts"][f"{dashboard}: {chart}"] = _timed(cur, query, [{"kec": KEC}] * repeat)
         cur.execute("select nik from marts.mart_dtks_nik order by md5(nik) limit %s", (repeat * 5,))
         niks = [r[0] for r in cur.fetchall()]
         cur.execute("select idbdt from marts.mart_segmen_rumah_tangga order by md5(idbdt) limit %s", (repeat * 5,))
         idbdts = [r[0] for r in cur.fetchall()]
         for name, query in LOOKUPS.items():
-            samples = []
-            for key in niks if "NIK" in name else idbdts:
-                t = time.perf_counter()
-                cur.execute(query, {"key": key})
-                cur.fetchall()
-                samples.append((time.perf_counter() - t) * 1000)
-            out["lookups"][name] = _percentiles(samples)
+            out["lookups"][name] = _timed(cur, query, [{"key": k} for k in (niks if "NIK" in name else idbdts)])
         cur.execute("select kode_desa from marts.mart_kpm where kode_kec = %s group by 1 order by count(*) desc "
                     "limit 1", (KEC,))
         desa = cur.fetchone()[0]
         out["desa"], out["village"] = desa, {}
         cur.execute("set role bansos360_publik")  # its grants; the views read as their owner
         for name, query in VILLAGE_QUERIES.items():
-            samples = []
-            for _ in range(repeat):
-                t = time.perf_counter()
-                cur.execute(query, {"desa": desa})
-                cur.fetchall()
-                samples.append((time.perf_counter() - t) * 1000)
-            out["village"][name] = _percentiles(samples)
+            out["village"][name] = _timed(cur, query, [{"desa": desa}] * repeat)
         cur.execute("reset role")
     return out
 

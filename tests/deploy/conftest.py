@@ -26,6 +26,7 @@ WORK = Path(os.environ.get("BANSOS360_DEPLOY_DIR", "/var/tmp/bansos360-uji"))
 ARTIFACTS = REPO / "artifacts" / "deploy"
 VAULT_PASSWORD = "uji-bukan-rahasia"
 # users of the test installation, with their vault variables (test values, like vault.example.yml's)
+VILLAGE_SITE = "https://desa.uji.invalid"  # a village site allowed to embed (the guest flood mints tokens for it)
 USERS = [
     {"username": "kominfo", "nama": "Insinyur Kominfo", "email": "kominfo@uji.invalid", "peran": ["Admin"],
      "superset": ["Admin"], "password_var": "vault_bansos360_admin_password"},
@@ -183,6 +184,7 @@ def _inventory(folder: Path, server: Server, keys: Path) -> Path:
         f"bansos360_superset_server_name: {SUPERSET_NAME}\n"
         f"bansos360_airflow_server_name: {AIRFLOW_NAME}\n"
         f"bansos360_users: {json.dumps(USERS)}\n"
+        f"bansos360_embed_sites: {json.dumps([VILLAGE_SITE])}\n"
         "activate_health_timeout: 150\n"
         f"lake_sftp_operators: {json.dumps([{'name': SFTP_OPERATOR, 'authorized_keys': [operator_key]}])}\n")
     # the vault: vault.example.yml's dummies plus the test users' passwords, encrypted as on a real server

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg2
 import pytest
 
-from bansos360 import db_access, marts, pipeline
+from bansos360 import config, db_access, marts, pipeline
 from tests.conftest import query
 
 KEC = "35.03.05"
@@ -269,8 +269,23 @@ def test_a_guest_statement_is_cancelled_at_the_guest_timeout_and_init_sets_it_on
     assert run_as(warehouse, db_access.PEMBACA, "show statement_timeout") == ("ok", [("1min",)])
 
 
-def test_no_class_role_reaches_the_marts_before_the_gate(settings):
+@pytest.fixture(params=["embedded", "debian15"])
+def fresh(request, tmp_path):
+    """A fresh database with the shipped reference published, on one of the two servers."""
+    if request.param == "embedded":
+        return request.getfixturevalue("settings")
+    from tests.conftest import PG15_BIN
+    from tests.helpers import new_database
+
+    url = new_database(request.getfixturevalue("pg15_home"), "segar15", bin_dir=PG15_BIN)
+    s = dataclasses.replace(config.load(), database_url=url, lake=tmp_path / "lake", home=tmp_path)
+    assert [o.state for o in pipeline.refresh(s)] == ["terbit"]
+    return s
+
+
+def test_no_class_role_reaches_the_marts_before_the_gate(fresh):
     """Between the build and the swap the new marts have their grants, but no class role reaches the schema."""
+    settings = fresh
     with psycopg2.connect(settings.database_url) as conn:
         marts.build(conn, settings)
         for role in (db_access.PUBLIK, db_access.PEMBACA, db_access.kecamatan_role(KEC), db_access.ANALIS):

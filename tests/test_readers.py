@@ -113,7 +113,16 @@ def test_xlsx_reader_reads_what_openpyxl_reads(tmp_path):
     sheet.write_number(3, 2, 1, date)
     xw.close()
 
-    for path in (shared, inline):
+    table = tmp_path / "table.xlsx"  # xlsxwriter's default mode writes a shared-strings table, rich runs too
+    xw = xlsxwriter.Workbook(str(table))
+    sheet, bold = xw.add_worksheet(), xw.add_format({"bold": True})
+    sheet.write_row(0, 0, ["NIK", "NAMA", "ALAMAT"])
+    sheet.write_row(1, 0, ["3503014107800001", "SITI & <AMINAH>", "RT 01"])
+    sheet.write_rich_string(2, 2, "RT ", bold, "07", " RW 04")
+    sheet.write_row(3, 0, ["3503014107800001", "SITI & <AMINAH>", "  spasi  "])
+    xw.close()
+
+    for path in (shared, inline, table):
         expected = list(_openpyxl_rows(path))
         assert len(expected) >= 4
         assert list(readers.iter_rows(part(path, "xlsx"))) == expected, path.name

@@ -106,11 +106,13 @@ def kecamatan_codes(cur) -> list[str]:
     return [r[0] for r in cur.fetchall()]
 
 
-def ensure_roles(conn, secret: str | None = None) -> list[str]:
+def ensure_roles(conn, secret: str | None = None, only_new: bool = False) -> list[str]:
     """Create the class roles that are missing (LOGIN, no right but CONNECT); with ``secret``, set passwords.
 
     A role created without a secret has no password (it logs in only where the server trusts local
-    connections, as the embedded one does); ``bansos360 superset sync`` gives every role its password.
+    connections, as the embedded one does); ``bansos360 superset sync`` gives every role its password. With
+    ``only_new``, only the roles created now get theirs (a mart build, which on a server knows the secret too:
+    a kecamatan that a first refresh brings gets a role Superset can log in as before the next deploy).
     """
     database = sql.Identifier(conn.info.dbname)
     with conn.cursor() as cur:
@@ -131,7 +133,7 @@ def ensure_roles(conn, secret: str | None = None) -> list[str]:
                 cur.execute(sql.SQL("alter role {} connection limit {}").format(ident, sql.Literal(connections)))
             if f"statement_timeout={timeout}" not in config:
                 cur.execute(sql.SQL("alter role {} set statement_timeout = {}").format(ident, sql.Literal(timeout)))
-            if secret:
+            if secret and (role not in present or not only_new):
                 cur.execute(sql.SQL("alter role {} password %s").format(ident), (password(secret, role),))
             cur.execute(sql.SQL("grant connect on database {} to {}").format(database, ident))
         # nobody else connects, makes temporary tables or creates objects in schema public

@@ -7,6 +7,7 @@ the schemas in one transaction. A failed build or gate leaves ``marts`` exactly 
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import re
 import time
@@ -72,7 +73,8 @@ def build(conn, settings) -> dict[str, float]:
             cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(aside)))
         cur.execute(sql.SQL("create schema {}").format(sql.Identifier(NEXT)))
     conn.commit()
-    db_access.ensure_roles(conn)  # a kecamatan of a newly published region reference gets its role
+    # a kecamatan of a newly published region reference gets its role, and its password where the secret is known
+    db_access.ensure_roles(conn, os.environ.get("BANSOS360_DB_ROLE_SECRET"), only_new=True)
     todo = list(models(settings.sql_dir))
     needs = {m.name: dependencies(m) for m in todo}
     unknown = {d for ds in needs.values() for d in ds} - set(needs)

@@ -194,7 +194,6 @@ class _LegacyQuery:
     def __init__(self, viz):
         qo = viz.query_obj()
         self.datasource, self.result_type = viz.datasource, None
-        self.form_data = viz.form_data
         self.queries = [SimpleNamespace(
             columns=[*(qo.get("columns") or []), *(qo.get("groupby") or [])], metrics=qo.get("metrics") or [],
             orderby=qo.get("orderby") or [], filter=qo.get("filter") or [], series_columns=[],

@@ -38,7 +38,6 @@ PEMBACA = "bansos360_pembaca"
 PUBLIK = "bansos360_publik"
 TANPA_AKSES = "bansos360_tanpa_akses"
 KECAMATAN_PREFIX = "bansos360_kec_"
-LIVE_MARTS = "marts"  # the published marts schema (marts.LIVE); only it is reachable by the class roles
 # the mart levels of models.yml and the class roles that read each (kecamatan roles read what readers read)
 LEVELS = {"analis": (ANALIS,), "pembaca": (ANALIS, PEMBACA), "publik": (ANALIS, PEMBACA, PUBLIK)}
 
@@ -220,33 +219,33 @@ def harden(conn) -> list[str]:
     return executable + [f"database {d}" for d in open_databases]
 
 
+def mart_readers(kecamatan: list[str]) -> list[str]:
+    """Every class role that reads some mart: the analyst, the reader, the guest and the kecamatan roles."""
+    return [ANALIS, PEMBACA, PUBLIK, *(kecamatan_role(k) for k in kecamatan)]
+
+
 def grant_usage(cur, schema: str) -> None:
     """``USAGE`` on a marts schema for every class role that reads marts (the live marts only)."""
-    readers = [ANALIS, PEMBACA, PUBLIK, *(kecamatan_role(k) for k in kecamatan_codes(cur))]
     cur.execute(sql.SQL("grant usage on schema {} to {}").format(
-        sql.Identifier(schema), sql.SQL(", ").join(map(sql.Identifier, readers))))
+        sql.Identifier(schema), sql.SQL(", ").join(map(sql.Identifier, mart_readers(kecamatan_codes(cur))))))
 
 
 def grant_marts(cur, schema: str, models, kecamatan: list[str]) -> None:
     """Grants and row-level-security policies of one marts schema (``marts_next`` before the swap).
 
-    No class role gets ``USAGE`` on ``marts_next``: nothing there has passed the gate. The grants on its tables
-    and views travel with them when the swap renames the schema to ``marts``, and the swap grants ``USAGE``
-    on it in the same transaction.
+    Schema rights are not made here: no class role gets ``USAGE`` on ``marts_next`` (a new schema at every
+    build), so nothing there is readable before the gate passed. The grants on its tables and views travel with
+    them when the swap renames the schema to ``marts``, and the swap grants ``USAGE`` (``grant_usage``) in the
+    same transaction.
     """
     kec_roles = [kecamatan_role(k) for k in kecamatan]
-    everyone = [ANALIS, PEMBACA, PUBLIK, *kec_roles]
+    everyone = mart_readers(kecamatan)
     cur.execute("select rolname from pg_roles where rolname = any(%s)", (everyone,))
     if {r[0] for r in cur.fetchall()} != set(everyone):
         raise RuntimeError(f"peran basis data belum dibuat (bansos360 init) / the class roles are missing: {everyone}")
     schema_id = sql.Identifier(schema)
     cur.execute(sql.SQL("revoke all on all tables in schema {} from {}").format(
         schema_id, sql.SQL(", ").join(map(sql.Identifier, everyone))))
-    if schema == LIVE_MARTS:
-        grant_usage(cur, schema)
-    else:  # marts_next: the tables' grants wait there, unreachable, until the swap renames it (grant_usage)
-        cur.execute(sql.SQL("revoke all on schema {} from {}").format(
-            schema_id, sql.SQL(", ").join(map(sql.Identifier, everyone))))
     for m in models:
         level = m.meta["akses"]
         if level not in LEVELS:

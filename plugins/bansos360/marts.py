@@ -122,6 +122,8 @@ def grant(conn, settings, schema: str = LIVE, unless_granted: bool = False) -> N
             cur.execute("select 1 from pg_policies where schemaname = %s limit 1", (schema,))
             if not (unless_granted and cur.fetchone()):
                 db_access.grant_marts(cur, schema, models(settings.sql_dir), db_access.kecamatan_codes(cur))
+                if schema == LIVE:  # marts_next gets USAGE only at the swap, once its gate passed
+                    db_access.grant_usage(cur, schema)
     conn.commit()
 
 

@@ -33,14 +33,6 @@ umur as (
     cross join hari_acuan
 ),
 
-kecamatan as (
-    select
-        kode_kec,
-        min(nama_kec) as nama_kec
-    from warehouse.ref_wilayah
-    group by kode_kec
-),
-
 final as (
     select
         -- ids
@@ -76,5 +68,5 @@ select
     coalesce(kecamatan.nama_kec, 'Tidak cocok') as nama_kec,
     coalesce(desa.nama_desa, 'Tidak cocok') as nama_desa
 from final
-left join kecamatan on final.kode_kec = kecamatan.kode_kec
-left join warehouse.ref_wilayah as desa on final.kode_desa = desa.kode_desa
+left join warehouse.nama_wilayah as kecamatan on final.kode_kec = kecamatan.kode_wilayah
+left join warehouse.nama_wilayah as desa on final.kode_desa = desa.kode_wilayah

@@ -12,7 +12,8 @@ rumah_tangga as (
 ),
 
 wilayah as (
-    select * from warehouse.ref_wilayah
+    select * from warehouse.nama_wilayah
+    where tingkat = 'desa'
 ),
 
 periode_terakhir as (
@@ -67,7 +68,7 @@ final as (
         on
             individu.periode = rumah_tangga.periode
             and individu.idbdt = rumah_tangga.idbdt
-    left join wilayah on coalesce(rumah_tangga.kode_desa, individu.kode_desa) = wilayah.kode_desa
+    left join wilayah on coalesce(rumah_tangga.kode_desa, individu.kode_desa) = wilayah.kode_wilayah
 )
 
 select * from final

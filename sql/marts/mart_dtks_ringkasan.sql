@@ -30,14 +30,6 @@ individu as (
     group by periode, kode_kec, kode_desa
 ),
 
-kecamatan as (
-    select
-        kode_kec,
-        min(nama_kec) as nama_kec
-    from warehouse.ref_wilayah
-    group by kode_kec
-),
-
 final as (
     select
         coalesce(rumah_tangga.periode, individu.periode) as periode,
@@ -64,5 +56,5 @@ select
     coalesce(kecamatan.nama_kec, 'Tidak cocok') as nama_kec,
     coalesce(desa.nama_desa, 'Tidak cocok') as nama_desa
 from final
-left join kecamatan on final.kode_kec = kecamatan.kode_kec
-left join warehouse.ref_wilayah as desa on final.kode_desa = desa.kode_desa
+left join warehouse.nama_wilayah as kecamatan on final.kode_kec = kecamatan.kode_wilayah
+left join warehouse.nama_wilayah as desa on final.kode_desa = desa.kode_wilayah

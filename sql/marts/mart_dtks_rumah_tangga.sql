@@ -31,7 +31,8 @@ program as (
 ),
 
 wilayah as (
-    select * from warehouse.ref_wilayah
+    select * from warehouse.nama_wilayah
+    where tingkat = 'desa'
 ),
 
 final as (
@@ -82,7 +83,7 @@ final as (
         on
             rumah_tangga.periode = program.periode
             and rumah_tangga.idbdt = program.idbdt
-    left join wilayah on rumah_tangga.kode_desa = wilayah.kode_desa
+    left join wilayah on rumah_tangga.kode_desa = wilayah.kode_wilayah
 )
 
 select * from final

@@ -23,18 +23,6 @@ dtks as (
     select * from marts_next.mart_dtks_nik
 ),
 
-wilayah as (
-    select * from warehouse.ref_wilayah
-),
-
-kecamatan as (
-    select
-        kode_kec,
-        min(nama_kec) as nama_kec
-    from warehouse.ref_wilayah
-    group by kode_kec
-),
-
 tanpa_duplikat as (
     select
         daftar.*,
@@ -61,7 +49,7 @@ final as (
         berkas.original_name as berkas_sumber,
         kpm.nama,
         kpm.nama_normal,
-        coalesce(wilayah.nama_desa, 'Tidak cocok') as nama_desa,
+        coalesce(desa.nama_desa, 'Tidak cocok') as nama_desa,
         coalesce(kecamatan.nama_kec, 'Tidak cocok') as nama_kec,
         kpm.nama_desa_daftar,
         kpm.nama_kec_daftar,
@@ -103,8 +91,8 @@ final as (
     from tanpa_duplikat as kpm
     left join berkas on kpm.submission_id = berkas.submission_id
     left join dtks on kpm.is_nik_valid and kpm.nik = dtks.nik
-    left join wilayah on kpm.kode_desa = wilayah.kode_desa
-    left join kecamatan on kpm.kode_kec = kecamatan.kode_kec
+    left join warehouse.nama_wilayah as kecamatan on kpm.kode_kec = kecamatan.kode_wilayah
+    left join warehouse.nama_wilayah as desa on kpm.kode_desa = desa.kode_wilayah
     where kpm.urutan = 1
 )
 

@@ -1,17 +1,9 @@
 -- Proposal vs establishment for dashboard 8, counted once at every level: one row per proposal period and
 -- level — tingkat 'kabupaten' (all rows), 'kecamatan' (rows of one kecamatan), 'desa' (rows of one desa) —
--- with the distinct counts of DASHBOARDS.md. Distinct counts do not add up across places, so each level is
+-- with the distinct counts of docs/definitions.md. Distinct counts do not add up across places, so each level is
 -- computed from its own rows; a chart reads one level (a kecamatan user's rule selects that kecamatan's).
 -- Key: (periode, tingkat, kode_kec, kode_desa). Read by dashboard 8 and figures.
 with
-
-kecamatan as (
-    select
-        kode_kec,
-        min(nama_kec) as nama_kec
-    from warehouse.ref_wilayah
-    group by kode_kec
-),
 
 final as (
     select
@@ -36,5 +28,5 @@ select
     case when final.tingkat = 'kabupaten' then null else coalesce(kecamatan.nama_kec, 'Tidak cocok') end as nama_kec,
     case when final.tingkat = 'desa' then coalesce(desa.nama_desa, 'Tidak cocok') end as nama_desa
 from final
-left join kecamatan on final.kode_kec = kecamatan.kode_kec
-left join warehouse.ref_wilayah as desa on final.kode_desa = desa.kode_desa
+left join warehouse.nama_wilayah as kecamatan on final.kode_kec = kecamatan.kode_wilayah
+left join warehouse.nama_wilayah as desa on final.kode_desa = desa.kode_wilayah

@@ -33,14 +33,6 @@ baris as (
     select * from register
 ),
 
-kecamatan as (
-    select
-        kode_kec,
-        min(nama_kec) as nama_kec
-    from warehouse.ref_wilayah
-    group by kode_kec
-),
-
 final as (
     select
         -- ids
@@ -59,7 +51,7 @@ final as (
         -- numbers
         count(*) as jumlah_baris
     from baris
-    left join kecamatan on baris.kode_kec = kecamatan.kode_kec
+    left join warehouse.nama_wilayah as kecamatan on baris.kode_kec = kecamatan.kode_wilayah
     where baris.kode_desa is null
     group by
         baris.sumber,

@@ -1,16 +1,6 @@
 -- Dashboard 2's NIK ganda list for readers not cleared for by-name-by-address data: mart_nik_ganda with the
 -- NIK masked (first 6 digits kept) and each listed name masked (each word keeps its first 3 characters).
 -- One row per NIK ganda and place. Key: (nomor_nik, kode_kec).
-with
-
-kecamatan as (
-    select
-        kode_kec,
-        min(nama_kec) as nama_kec
-    from warehouse.ref_wilayah
-    group by kode_kec
-)
-
 select
     -- ids
     ganda.nomor_nik,
@@ -24,5 +14,5 @@ select
     -- numbers
     ganda.jumlah_nama
 from marts_next.mart_nik_ganda as ganda
-left join kecamatan on ganda.kode_kec = kecamatan.kode_kec
-left join warehouse.ref_wilayah as desa on ganda.kode_desa = desa.kode_desa
+left join warehouse.nama_wilayah as kecamatan on ganda.kode_kec = kecamatan.kode_wilayah
+left join warehouse.nama_wilayah as desa on ganda.kode_desa = desa.kode_wilayah

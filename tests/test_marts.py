@@ -9,10 +9,12 @@ import shutil
 import threading
 
 import psycopg2
+import pytest
 
-from bansos360 import figures, intake, marts, pipeline
+from bansos360 import figures, gate, intake, marts, pipeline
 from tests.conftest import query
 from tests.helpers import approve_and_refresh, submit
+from tests.test_definitions import NIK_A, NIK_B, PANGGUL, deliver_dtks, deliver_list, household, live, person
 
 MEI, JULI = "files/3503-MEI 2018.zip", "files/3503-JULI 2019.zip"
 
@@ -106,3 +108,37 @@ def test_readers_see_old_or_new_never_a_mix(settings, lake):
     new = query(settings, probe)[0]
     assert new != old and new[0] == new[1]
     assert seen <= {old, new}, seen
+
+
+def test_a_repeated_key_stops_publication_nulls_counting_as_equal(settings, tmp_path):
+    """The mart gate checks every key declared in models.yml. mart_kpm_nik's kabupaten rows have no kode_kec
+    (key: tingkat, kode_kec, nik): a build that repeats one of them is stopped, and the live marts stay."""
+    s = settings
+    deliver_dtks(s, tmp_path, "2020-01", [household("350301000100000001", "ANI", PANGGUL, 5)],
+                 [person("350301000100000001", 1, NIK_A, "ANI", PANGGUL)])
+    deliver_list(s, tmp_path, "PKH", [[NIK_A, "ANI", "3503010000000001", "PANGGUL", "BESUKI", "RT 1"]])
+    before = live(s)
+    broken = tmp_path / "sql"
+    shutil.copytree(s.sql_dir, broken)
+    model = broken / "marts" / "mart_kpm_nik.sql"
+    model.write_text(model.read_text().rstrip() + "\nunion all\nselect * from final where tingkat = 'kabupaten'\n")
+    s2 = dataclasses.replace(s, sql_dir=broken)
+    (out,) = [pipeline.process(s2, sid) for sid in [deliver_list(s2, tmp_path, "SEMBAKO", [
+        [NIK_B, "BUDI", "3503010000000002", "PANGGUL", "BESUKI", "RT 2"]])]]
+    assert out.state == "gagal", out.findings
+    assert any("tingkat, kode_kec, nik" in f and "mart_kpm_nik" in f for f in out.findings), out.findings
+    with psycopg2.connect(s.database_url) as conn:
+        assert figures.figures(conn) == before
+
+
+@pytest.mark.parametrize(("rows", "shared"), [
+    ("(null, 'a'), (null, 'a')", 1),              # NULLs are equal: a shared key
+    ("('x', 'a'), ('x', 'a'), ('x', 'b')", 1),
+    ("(null, 'a'), (null, 'b'), ('x', 'a')", 0),
+])
+def test_the_key_check_counts_nulls_as_equal(settings, tmp_path, rows, shared):
+    query_ = f"select * from (values {rows}) as t(kode_kec, nik)"  # noqa: S608 - fixed test values
+    result = gate.validate(settings.database_url, tmp_path, "marts", "uji", query_, {}, ("kode_kec", "nik"))
+    assert result.success == (shared == 0)
+    assert [f.pesan for f in result.findings] == (
+        [f"kunci (kode_kec, nik) dipakai lebih dari satu baris (jumlah kunci ganda) — {shared}"] if shared else [])

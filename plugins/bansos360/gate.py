@@ -13,6 +13,7 @@ import os
 import shutil
 import uuid
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,16 +40,37 @@ def suite_path(expectations_dir: Path, layer: str, table: str) -> Path:
     return expectations_dir / layer / f"{table}.json"
 
 
+def key_expectation(key: Sequence[str]) -> dict:
+    """The uniqueness check a declared key (``key:`` in models.yml) makes: no two rows share the key's values.
+
+    NULLs count as equal, as ``UNIQUE NULLS NOT DISTINCT`` would (a kabupaten row has no ``kode_kec``, and two
+    such rows with the same other key values are a duplicate): GROUP BY groups NULLs together, while Great
+    Expectations' own compound-uniqueness check joins on ``=`` and passes over rows with a NULL. The query
+    returns a count per shared key, never the key's values, so no NIK reaches a report.
+    """
+    columns = ", ".join('"' + c.replace('"', '""') + '"' for c in key)
+    listed = ", ".join(key)
+    return {
+        "type": "unexpected_rows_expectation",
+        "kwargs": {"unexpected_rows_query":
+                   # trusted parts only: column names from models.yml, quoted
+                   f"select count(*) as baris from {{batch}} group by {columns} having count(*) > 1"},  # noqa: S608
+        "meta": {"column": listed,
+                 "pesan": f"kunci ({listed}) dipakai lebih dari satu baris (jumlah kunci ganda)",
+                 "message": f"the key ({listed}) is shared by more than one row (number of shared keys)"},
+    }
+
+
 def validate(url: str, expectations_dir: Path, layer: str, table: str, query: str,
-             parameters: dict) -> GateResult | None:
-    """Validate the rows a query returns against the table's suite; None when the table has no suite.
+             parameters: dict, key: Sequence[str] = ()) -> GateResult | None:
+    """Validate the rows a query returns against the table's suite and its declared key; None without either.
 
     The query becomes a view in the schema ``gerbang`` for the time of the validation, and Great
     Expectations reads it as a table asset: its columns come from the catalogue. (A query asset makes Great
     Expectations run the whole query once to learn its columns, which costs as much memory as the rows.)
     """
     path = suite_path(expectations_dir, layer, table)
-    if not path.exists():
+    if not path.exists() and not key:
         return None
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no usage statistics leave the server
     with warnings.catch_warnings():
@@ -58,11 +80,12 @@ def validate(url: str, expectations_dir: Path, layer: str, table: str, query: st
         from great_expectations.data_context.types.base import ProgressBarsConfig
         from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    spec = json.loads(path.read_text())
+    spec = json.loads(path.read_text()) if path.exists() else {"name": f"{layer}.{table}", "expectations": []}
+    expectations = spec["expectations"] + ([key_expectation(key)] if key else [])
     suite = ExpectationSuite(
         name=spec["name"],
         expectations=[ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta", {}))
-                      for e in spec["expectations"]],
+                      for e in expectations],
     )
     view = f"{table}_{uuid.uuid4().hex[:12]}"
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
@@ -88,14 +111,15 @@ def validate(url: str, expectations_dir: Path, layer: str, table: str, query: st
         if r.success:
             continue
         cfg = r.expectation_config
-        column = cfg.kwargs.get("column") or ",".join(cfg.kwargs.get("column_list", []) or [])
+        column = (cfg.kwargs.get("column") or ",".join(cfg.kwargs.get("column_list", []) or [])
+                  or cfg.meta.get("column"))
         res = r.result or {}
         observed = res.get("observed_value")
         counts = (f"{res.get('unexpected_count')} dari/of {res.get('element_count')} baris/rows "
                   f"({res.get('unexpected_percent', 0):.2f}%)" if "unexpected_count" in res else f"{observed}")
         why = cfg.meta.get("pesan", cfg.type), cfg.meta.get("message", cfg.type)
         findings.append(Finding("error", f"gerbang:{cfg.type}", f"{why[0]} — {counts}", f"{why[1]} — {counts}",
-                                f"warehouse.{table}", None, column or None))
+                                f"{layer}.{table}", None, column or None))
     return GateResult(spec["name"], bool(result.success), len(result.results), findings)
 
 

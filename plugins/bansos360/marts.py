@@ -36,6 +36,7 @@ class MartModel:
     materialized: str
     path: Path
     indexes: tuple[tuple[str, ...], ...] = ()
+    key: tuple[str, ...] = ()
     meta: dict = field(default_factory=dict, hash=False, compare=False)
 
     @property
@@ -49,7 +50,7 @@ def models(sql_dir: Path) -> tuple[MartModel, ...]:
     spec = yaml.safe_load((sql_dir / "marts" / "models.yml").read_text())
     return tuple(
         MartModel(m["name"], m["materialized"], sql_dir / "marts" / f"{m['name']}.sql",
-                  tuple(tuple(i) for i in m.get("indexes", ())), m)
+                  tuple(tuple(i) for i in m.get("indexes", ())), tuple(m.get("key", ())), m)
         for m in spec["models"]
     )
 
@@ -165,7 +166,7 @@ def run_gate(url: str, settings) -> list[Finding]:
     for m in models(settings.sql_dir):
         # trusted parts only: a model name from models.yml
         query = f'select * from {NEXT}."{m.name}"'  # noqa: S608
-        result = gate.validate(url, settings.expectations_dir, "marts", m.name, query, params)
+        result = gate.validate(url, settings.expectations_dir, "marts", m.name, query, params, m.key)
         if result is not None:
             findings += result.findings
     reconcile = (settings.expectations_dir / "marts" / "rekonsiliasi.sql").read_text().strip().rstrip(";")

@@ -213,7 +213,7 @@ def run_gate(settings, submission_id: int) -> list[Finding]:
             continue
         # trusted parts only: a model name from models.yml and an integer id
         query = f'select * from warehouse."{m.name}_riwayat" where submission_id = {int(submission_id)}'  # noqa: S608
-        result = gate.validate(url, settings.expectations_dir, "warehouse", m.name, query, params)
+        result = gate.validate(url, settings.expectations_dir, "warehouse", m.name, query, params, m.key)
         if result is not None:
             findings += result.findings
     return findings

@@ -1,4 +1,4 @@
-"""The figures contract (DASHBOARDS.md) as a Superset user receives it: from the chart data API of the synced
+"""The figures contract (docs/definitions.md) as a Superset user receives it: from the chart data API of the synced
 charts, read through that user's row-level security. Tests compare it with ``bansos360 figures``."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""One test per definition edge of DASHBOARDS.md, on tiny hand-made deliveries whose figures are worked out
+"""One test per definition edge of docs/definitions.md, on tiny hand-made deliveries whose figures are worked out
 by hand here: a NIK in two households of one period, a desil missing in one period, a household that returns
 after graduating, a list row whose kecamatan matches but whose desa does not."""
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from psycopg2.extras import Json
 
-#: Allowed transitions of a submission (ARCHITECTURE.md).
+#: Allowed transitions of a submission (docs/design.md).
 TRANSITIONS = {
     "diterima": {"diperiksa", "ditolak"},
     "diperiksa": {"disetujui", "ditolak"},

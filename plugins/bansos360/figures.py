@@ -1,4 +1,4 @@
-"""``bansos360 figures``: the figures contract of DASHBOARDS.md, read only from the published marts.
+"""``bansos360 figures``: the figures contract of docs/definitions.md, read only from the published marts.
 
 With a kecamatan, every figure is restricted exactly as row-level security restricts a user holding only
 that kecamatan: only rows whose ``kode_kec`` is that kecamatan are read.

@@ -1,4 +1,4 @@
--- Cleaning functions shared by the warehouse models; each is the exact rule of DASHBOARDS.md / INPUTS.md.
+-- Cleaning functions shared by the warehouse models; each is the exact rule of docs/definitions.md / docs/inputs.md.
 create schema if not exists util;
 
 -- Identity number as text: apostrophes, whitespace, dots and hyphens stripped; NULL when nothing is left.
@@ -48,7 +48,7 @@ create function util.nama_normal(raw text) returns text
 language sql immutable parallel safe
 as $$ select nullif(btrim(regexp_replace(upper(raw), '[^[:alpha:]]+', ' ', 'g')), '') $$;
 
--- Place-name match keys (INPUTS.md): upper case, a leading KECAMATAN/KEC (or DESA/DS/KELURAHAN/KEL) word
+-- Place-name match keys (docs/inputs.md): upper case, a leading KECAMATAN/KEC (or DESA/DS/KELURAHAN/KEL) word
 -- followed by a space or a dot dropped, then every character that is not a letter or digit dropped.
 create function util.kunci_kecamatan(raw text) returns text
 language sql immutable parallel safe

@@ -1,5 +1,5 @@
 -- Functions the marts use.
--- Masking for readers not cleared for by-name-by-address data (DASHBOARDS.md): each word of a name keeps
+-- Masking for readers not cleared for by-name-by-address data (docs/definitions.md): each word of a name keeps
 -- its first 3 characters and the rest become '*'; a NIK or No. KK keeps its first 10 digits.
 create function util.samarkan_nama(nama text) returns text
 language sql immutable parallel safe
@@ -18,7 +18,7 @@ create function util.sel_publik(jumlah bigint) returns bigint
 language sql immutable parallel safe
 as $$ select case when jumlah >= 5 then jumlah end $$;
 
--- Age groups of DASHBOARDS.md: 0-4, 5-17, 18-59, 60+ ('Kosong' when the age is unknown).
+-- Age groups of docs/definitions.md: 0-4, 5-17, 18-59, 60+ ('Kosong' when the age is unknown).
 create function util.kelompok_umur(umur int) returns text
 language sql immutable parallel safe
 as $$

@@ -1,5 +1,5 @@
 -- Staging model of the DTKS individual (ART) file: one row per data row of a DTKS submission, typed and
--- cleaned: NIK and No. KK normalised and flagged exactly as DASHBOARDS.md defines, names normalised,
+-- cleaned: NIK and No. KK normalised and flagged exactly as docs/definitions.md defines, names normalised,
 -- impossible dates NULL with a flag. Exact duplicates are marked; key (IDARTBDT) conflicts are found on the
 -- built warehouse partition (warehouse.build).
 with

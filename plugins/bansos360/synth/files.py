@@ -1,4 +1,4 @@
-"""Writing the synthetic deliveries as the Dinas receives them, with the defects INPUTS.md names.
+"""Writing the synthetic deliveries as the Dinas receives them, with the defects docs/inputs.md names.
 
 Every writer also returns what it knows about the rows it wrote (a "record" per row), which the ground truth
 is computed from. Byte-for-byte reproducible: fixed zip timestamps, fixed workbook properties.

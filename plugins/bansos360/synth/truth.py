@@ -1,8 +1,8 @@
-"""The figures contract of DASHBOARDS.md, computed from the generator's own knowledge of what it wrote.
+"""The figures contract of docs/definitions.md, computed from the generator's own knowledge of what it wrote.
 
 This never reads the files back and never runs the pipeline: every record here is what the generator chose
 (the person, whether the NIK it wrote is valid, where it placed the row), and each figure applies the
-definition of DASHBOARDS.md to those records.
+definition of docs/definitions.md to those records.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Python mirrors of two SQL rules (``util.nomor_bersih``, ``util.is_nik_valid`` in sql/migrations/003_util.sql).
+"""Python mirrors of two SQL rules (``util.nomor_bersih``, ``util.is_nik_valid`` in sql/functions/nomor.sql).
 
 The warehouse applies the SQL; the raw gate uses these to show the product owner the share of well-formed
 NIKs before a file is approved. ``tests/test_rules.py`` checks both give the same answer on the same values.

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -21,7 +22,7 @@ from pathlib import Path
 import yaml
 from psycopg2 import sql
 
-from bansos360 import sources
+from bansos360 import functions, sources
 from bansos360.audit import Finding
 
 log = logging.getLogger(__name__)
@@ -78,15 +79,23 @@ def _ident(*parts: str) -> sql.Composable:
 
 
 def init(conn, sql_dir: Path) -> None:
-    """Create or update the warehouse objects and load the shipped registries (idempotent)."""
+    """Create or update the warehouse's functions and objects and load the shipped registries (idempotent).
+
+    A model counts as changed when its SQL changed, or when a family of functions it uses (itself or through the
+    views it reads) changed since it was applied: a history model is then rebuilt from the lake.
+    """
     with conn.cursor() as cur:
         cur.execute("select pg_advisory_xact_lock(360361)")
+        changed_functions = functions.apply(cur, sql_dir)
         cur.execute("select name, sha256 from warehouse.model_version")
         applied = dict(cur.fetchall())
         for m in models(sql_dir):
+            stale = changed_functions & functions.used(_read_sql(m, sql_dir), sql_dir)
+            if stale:
+                log.warning("model %s uses changed functions (%s)", m.name, ", ".join(sorted(stale)))
             # a view dropped by the cascade of a table recreated before it in this loop is created again
             cur.execute("select to_regclass(%s) is not null", (f"warehouse.{m.name}",))
-            if applied.get(m.name) == m.sha256 and cur.fetchone()[0]:
+            if applied.get(m.name) == m.sha256 and cur.fetchone()[0] and not stale:
                 continue
             if m.materialized == "view":
                 cur.execute(sql.SQL("drop view if exists {} cascade").format(_ident("warehouse", m.name)))
@@ -100,6 +109,20 @@ def init(conn, sql_dir: Path) -> None:
             )
         _load_registries(cur)
     conn.commit()
+
+
+def _read_sql(m: Model, sql_dir: Path) -> str:
+    """A model's SQL and that of every warehouse model it reads, to the end (what its rows depend on)."""
+    by_name = {x.name: x for x in models(sql_dir)}
+    seen, todo, texts = {m.name}, [m], []
+    while todo:
+        text = todo.pop().select
+        texts.append(text)
+        for name in re.findall(r"\bwarehouse\.(\w+)", text):
+            if name in by_name and name not in seen:
+                seen.add(name)
+                todo.append(by_name[name])
+    return "\n".join(texts)
 
 
 def _init_history(cur, m: Model, exists: bool) -> None:

@@ -10,9 +10,8 @@
 -- reader to compute, and two breakdowns of the same persons (by gender, by type) cannot be subtracted from
 -- each other to isolate a small cell. urutan numbers the published rows only (1, 2, ... in the order given,
 -- 'Lainnya' last): a gap would tell which category was merged away. Counts are counts (never NULL); a
--- category with none is not a category. util.sel_publik (005), which masked small cells as NULL, is no longer
--- called by the views; it is kept so that this migration does not drop the live views that still call it.
-create function util.gabung_sel_kecil(kategori text[], jumlah bigint[])
+-- category with none is not a category.
+create or replace function util.gabung_sel_kecil(kategori text[], jumlah bigint[])
 returns table (kategori text, jumlah bigint, urutan int)
 language sql immutable parallel safe
 as $$

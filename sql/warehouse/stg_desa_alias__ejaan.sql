@@ -33,15 +33,15 @@ renamed as (
             when 6 then regexp_replace(digits.angka, '^(..)(..)(..)$', '\1.\2.\3')
             when 10 then regexp_replace(digits.angka, '^(..)(..)(..)(....)$', '\1.\2.\3.\4')
         end as kode_wilayah,
-        nullif(btrim(digits.kode_wilayah), '') as kode_wilayah_mentah,
+        util.isian(digits.kode_wilayah) as kode_wilayah_mentah,
         -- text
         case length(digits.angka) when 6 then 'kecamatan' when 10 then 'desa' end as tingkat,
-        nullif(btrim(digits.ejaan), '') as ejaan,
+        util.isian(digits.ejaan) as ejaan,
         case length(digits.angka)
             when 6 then util.kunci_kecamatan(digits.ejaan)
             else util.kunci_desa(digits.ejaan)
         end as kunci,
-        nullif(btrim(digits.keterangan), '') as keterangan
+        util.isian(digits.keterangan) as keterangan
     from digits
 ),
 

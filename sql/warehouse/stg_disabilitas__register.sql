@@ -15,27 +15,27 @@ renamed as materialized (
         source.submission_id,
         source.source_file_id,
         source.source_row,
-        nullif(btrim(source.nik), '') as nik_mentah,
+        util.isian(source.nik) as nik_mentah,
         util.nomor_bersih(source.nik) as nik,
         -- text
-        nullif(btrim(source.nama), '') as nama,
+        util.isian(source.nama) as nama,
         util.nama_normal(source.nama) as nama_normal,
         case
             when util.nama_normal(source.jenis_kelamin) in ('L', 'LAKI LAKI', 'LAKI') then 'L'
             when util.nama_normal(source.jenis_kelamin) in ('P', 'PEREMPUAN', 'WANITA') then 'P'
         end as jenis_kelamin,
         util.nama_normal(source.jenis_disabilitas) as jenis_disabilitas,
-        nullif(btrim(source.kecamatan), '') as nama_kec_daftar,
-        nullif(btrim(source.desa), '') as nama_desa_daftar,
+        util.isian(source.kecamatan) as nama_kec_daftar,
+        util.isian(source.desa) as nama_desa_daftar,
         util.kunci_kecamatan(source.kecamatan) as kunci_kec,
         util.kunci_desa(source.desa) as kunci_desa,
-        nullif(btrim(source.alamat), '') as alamat,
+        util.isian(source.alamat) as alamat,
         -- numbers
         util.angka(source.umur) as umur_tercatat,
         -- flags
         util.is_nomor_rusak(source.nik, 'nik' = any(string_to_array(source.numeric_cells, ','))) as is_nik_rusak,
         -- dates
-        nullif(btrim(source.tanggal_lahir), '') as tgl_lahir_mentah,
+        util.isian(source.tanggal_lahir) as tgl_lahir_mentah,
         util.tanggal(source.tanggal_lahir) as tgl_lahir,
         md5(
             -- every delivered column, none of the lineage columns

@@ -24,24 +24,24 @@ renamed as materialized (
         source.submission_id,
         source.source_file_id,
         source.source_row,
-        nullif(btrim(source.idbdt), '') as idbdt,
-        nullif(btrim(source.idartbdt), '') as idartbdt,
+        util.isian(source.idbdt) as idbdt,
+        util.isian(source.idartbdt) as idartbdt,
         lpad(btrim(source.kdprop), 2, '0') as kdprop,
         lpad(btrim(source.kdkab), 2, '0') as kdkab,
         lpad(btrim(source.kdkec), 3, '0') as kode_kec_bps,
         lpad(btrim(source.kddesa), 3, '0') as kode_desa_bps,
         submission.periode,
-        nullif(btrim(source.nik), '') as nik_mentah,
+        util.isian(source.nik) as nik_mentah,
         util.nomor_bersih(source.nik) as nik,
-        nullif(btrim(source.nokk), '') as nokk_mentah,
+        util.isian(source.nokk) as nokk_mentah,
         util.nomor_bersih(source.nokk) as nokk,
-        nullif(btrim(source.nopesertapkh), '') as nopesertapkh,
+        util.isian(source.nopesertapkh) as nopesertapkh,
         -- text
-        nullif(btrim(source.nama), '') as nama,
+        util.isian(source.nama) as nama,
         util.nama_normal(source.nama) as nama_normal,
-        nullif(btrim(source.tmplahir), '') as tmp_lahir,
-        nullif(btrim(source.hubkrt), '') as hubkrt_teks,
-        nullif(btrim(source.namagadis_ibukandung), '') as nama_ibu_kandung,
+        util.isian(source.tmplahir) as tmp_lahir,
+        util.isian(source.hubkrt) as hubkrt_teks,
+        util.isian(source.namagadis_ibukandung) as nama_ibu_kandung,
         -- numbers and codes
         util.angka(source.jnskel) as jnskel,
         util.angka(source.hub_krt) as hub_krt,
@@ -76,7 +76,7 @@ renamed as materialized (
         util.is_nomor_rusak(source.nokk, 'nokk' = any(string_to_array(source.numeric_cells, ',')))
             as is_nokk_rusak,
         -- dates
-        nullif(btrim(source.tgllahir), '') as tgl_lahir_mentah,
+        util.isian(source.tgllahir) as tgl_lahir_mentah,
         util.tanggal(source.tgllahir) as tgl_lahir,
         md5(
             -- every delivered column, none of the lineage columns

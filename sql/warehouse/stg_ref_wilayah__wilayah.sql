@@ -21,7 +21,7 @@ renamed as materialized (
         btrim(source.nama_kec) as nama_kec,
         btrim(source.nama_desa) as nama_desa,
         lower(btrim(source.jenis)) as jenis,
-        coalesce(nullif(btrim(source.status_kode_bps), ''), 'resmi') as status_kode_bps,
+        coalesce(util.isian(source.status_kode_bps), 'resmi') as status_kode_bps,
         util.kunci_kecamatan(source.nama_kec) as kunci_kec,
         util.kunci_desa(source.nama_desa) as kunci_desa,
         md5(

@@ -7,27 +7,17 @@ register as (
     select * from warehouse.disabilitas
 ),
 
-kecamatan as (
-    select * from warehouse.wilayah_kunci
-    where tingkat = 'kecamatan'
-),
-
-desa as (
-    select * from warehouse.wilayah_kunci
-    where tingkat = 'desa'
-),
-
 final as (
     select
         register.*,
         kecamatan.kode_kec,
         desa.kode_desa
     from register
-    left join kecamatan on register.kunci_kec = kecamatan.kunci
-    left join desa
-        on
-            kecamatan.kode_kec = desa.lingkup
-            and register.kunci_desa = desa.kunci
+    -- the kecamatan by its key, then the desa by its key within that kecamatan (warehouse.wilayah_kunci)
+    left join warehouse.wilayah_kunci as kecamatan
+        on kecamatan.tingkat = 'kecamatan' and register.kunci_kec = kecamatan.kunci
+    left join warehouse.wilayah_kunci as desa
+        on desa.tingkat = 'desa' and kecamatan.kode_kec = desa.lingkup and register.kunci_desa = desa.kunci
 )
 
 select * from final

@@ -16,16 +16,6 @@ kode as (
     from warehouse.ref_wilayah
 ),
 
-kecamatan as (
-    select * from warehouse.wilayah_kunci
-    where tingkat = 'kecamatan'
-),
-
-desa as (
-    select * from warehouse.wilayah_kunci
-    where tingkat = 'desa'
-),
-
 final as (
     select
         daftar.*,
@@ -33,11 +23,11 @@ final as (
         coalesce(kode.kode_desa, desa.kode_desa) as kode_desa
     from daftar
     left join kode on daftar.kunci_kode_desa = kode.kunci_kode_desa
-    left join kecamatan on daftar.kunci_kec = kecamatan.kunci
-    left join desa
-        on
-            kecamatan.kode_kec = desa.lingkup
-            and daftar.kunci_desa = desa.kunci
+    -- the kecamatan by its key, then the desa by its key within that kecamatan (warehouse.wilayah_kunci)
+    left join warehouse.wilayah_kunci as kecamatan
+        on kecamatan.tingkat = 'kecamatan' and daftar.kunci_kec = kecamatan.kunci
+    left join warehouse.wilayah_kunci as desa
+        on desa.tingkat = 'desa' and kecamatan.kode_kec = desa.lingkup and daftar.kunci_desa = desa.kunci
 )
 
 select * from final

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import psycopg2
 
-from bansos360 import superset_runtime, superset_sync
+from bansos360 import superset_access, superset_runtime, superset_sync
 from tests.helpers import new_database
 
-KEC = superset_sync.kecamatan()
+KEC = superset_access.kecamatan()
 ADMIN = ("kominfo", "uji-kominfo")
 ANALIS = ("analis", "uji-analis")
 PEMBACA = ("pembaca", "uji-pembaca")
@@ -38,7 +38,7 @@ TOKEN_LIMITS = {"BANSOS360_TOKEN_LIMIT_WINDOW": "6", "BANSOS360_TOKEN_LIMIT_CLIE
 
 
 def users_file(path: Path) -> Path:
-    spec = superset_sync.access_spec()
+    spec = superset_access.access_spec()
     users = [
         {"username": ADMIN[0], "nama": "Admin Uji", "email": "admin@uji.invalid", "password": ADMIN[1],
          "superset": ["Admin"]},

@@ -16,7 +16,7 @@ import jwt
 import psycopg2
 import pytest
 
-from bansos360 import figures, superset_sync
+from bansos360 import figures, superset_access, superset_sync
 from tests import superset_figures
 from tests.superset_site import ADMIN, ANALIS, KEC, PEMBACA, SITE, kec_user
 
@@ -554,7 +554,7 @@ def test_a_dinsos_and_a_kecamatan_user_open_every_dashboard_in_chromium(site, wh
     url = site["settings"].superset_url
     slugs = sorted(d["slug"] for d in _api(site, user).call(
         "GET", "/api/v1/dashboard/", params={"q": "(page_size:100)"})["result"])
-    spec = superset_sync.access_spec()
+    spec = superset_access.access_spec()
     role = spec["roles"]["Dinsos Analis"] if who == "analis" else spec["kecamatan_role"]
     assert slugs == sorted(role["dashboards"])
     expected = _charts_per_dashboard()

@@ -202,7 +202,9 @@ def cmd_superset(args) -> int:
     if args.action == "sync":
         _print(superset_sync.sync(settings, users))
     elif args.action == "desa":
-        superset_sync.serve_village_page(settings, users or superset_sync.DEMO_USERS, args.desa)
+        from bansos360 import village_page
+
+        village_page.serve(settings, users or village_page.DEMO_USERS, args.desa)
     elif args.action == "export":
         _print({"ditulis/written": superset_sync.export(settings, users)})
     elif args.action == "akses":

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from bansos360 import config, db
+from bansos360 import config, db, superset_access
 
 VENV = config.REPO_ROOT / ".venv-superset"
 CONFIG = config.REPO_ROOT / "ops" / "superset" / "superset_config.py"
@@ -56,8 +56,6 @@ def db_role_secret(settings) -> str:
 
 def environment(settings) -> dict[str, str]:
     """The environment of Superset's commands and server (the secret key generated once, mode 0600)."""
-    from bansos360 import superset_sync  # noqa: PLC0415 - it imports this module
-
     warehouse = urlsplit(db.database_url(settings))
     metadata = os.environ.get("SUPERSET_METADATA_URL") or urlunsplit(
         warehouse._replace(scheme="postgresql+psycopg2", path="/" + METADATA_DATABASE))
@@ -68,7 +66,7 @@ def environment(settings) -> dict[str, str]:
             "BANSOS360_EMBED_SITES": ",".join(settings.embed_sites),
             # who reaches the warehouse as which PostgreSQL role (superset_config.DB_CONNECTION_MUTATOR)
             "BANSOS360_DB_ROLE_SECRET": db_role_secret(settings),
-            "BANSOS360_DB_ROLES": json.dumps(superset_sync.database_roles(superset_sync.access_spec())),
+            "BANSOS360_DB_ROLES": json.dumps(superset_access.database_roles(superset_access.access_spec())),
             "BANSOS360_SUPERSET_PUBLIC_URL": settings.superset_public_url,
             "SUPERSET_HOME": str(home(settings)), "FLASK_APP": "superset"}
 

@@ -21,14 +21,12 @@ import noise and the database password removed, file names kept.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
 import re
 import zipfile
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,9 +34,9 @@ from urllib.parse import urlsplit
 import httpx
 import yaml
 
-from bansos360 import config, db, db_access, marts, superset_runtime
+from bansos360 import db, db_access, marts, superset_runtime
+from bansos360.superset_access import ASSETS, access_spec, kecamatan_roles
 
-ASSETS = config.REPO_ROOT / "superset_assets"
 DATABASE_FILE = "databases/gudang_bansos360.yaml"
 ADMIN = "Admin"
 # the maps' blank base tiles are served by Superset itself (ops/superset/bansos360_embed.py); the files name them
@@ -53,44 +51,7 @@ def tiles(settings) -> str:
     return f"tile://{settings.superset_public_url}/bansos360/ubin/"
 
 
-def access_spec(assets: Path = ASSETS) -> dict:
-    """``akses.yml``, with nested lists (YAML anchors) flattened."""
-    spec = yaml.safe_load((assets / "akses.yml").read_text())
-
-    def flat(items):
-        out = []
-        for item in items:
-            out += flat(item) if isinstance(item, list) else [item]
-        return list(dict.fromkeys(out))
-
-    for role in [*spec["roles"].values(), spec["kecamatan_role"], spec["guest_role"]]:
-        role["dashboards"] = flat(role["dashboards"])
-        role["tanpa"] = flat(role.get("tanpa", []))
-    return spec
-
-
-def kecamatan() -> list[tuple[str, str]]:
-    """(kode_kec, nama_kec) of the region reference shipped with the package."""
-    text = resources.files("bansos360").joinpath("data", "ref_wilayah_trenggalek.csv").read_text()
-    return sorted({(r["kode_kec"], r["nama_kec"]) for r in csv.DictReader(io.StringIO(text))})
-
-
-def kecamatan_roles(spec: dict) -> dict[str, str]:
-    """Role name -> kode_kec, one per kecamatan."""
-    return {spec["kecamatan_role"]["name"].format(kode_kec=k, nama_kec=n): k for k, n in kecamatan()}
-
-
 # --- the database roles ----------------------------------------------------------------------------------------
-
-def database_roles(spec: dict) -> dict[str, str]:
-    """Superset role name -> the PostgreSQL role its users reach the warehouse as (akses.yml ``basis_data``)."""
-    fixed = {"analis": db_access.ANALIS, "pembaca": db_access.PEMBACA, "publik": db_access.PUBLIK}
-    out = {name: fixed[cls] for name, cls in spec["basis_data"].items()}
-    out.update({name: fixed[rs["basis_data"]] for name, rs in spec["roles"].items()})
-    out[spec["guest_role"]["name"]] = fixed[spec["guest_role"]["basis_data"]]
-    out.update({name: db_access.kecamatan_role(kode) for name, kode in kecamatan_roles(spec).items()})
-    return out
-
 
 def ensure_database_roles(settings) -> tuple[str, str]:
     """Every class role with its password, the marts' grants; the role and password Superset's connection names.
@@ -410,29 +371,6 @@ def _sync_users(api: Api, users_file: Path | None, roles: dict[str, int]) -> lis
                      json={**body, "username": entry["username"], "password": _password(entry)})
         done.append(entry["username"])
     return done
-
-
-# --- the example village page ---------------------------------------------------------------------------------
-
-VILLAGE_PAGE = config.REPO_ROOT / "ops" / "desa"
-DEMO_USERS = config.REPO_ROOT / "ops" / "demo" / "pengguna.json"
-
-
-def serve_village_page(settings, users_file: Path | None, desa: str | None = None) -> None:
-    """Serve ``ops/desa`` on the first allow-listed site and print its address (until interrupted)."""
-    import functools  # noqa: PLC0415 - only this command serves pages
-    import http.server  # noqa: PLC0415
-
-    if not settings.embed_sites:
-        raise ValueError("BANSOS360_EMBED_SITES is empty: no site may embed")
-    site = urlsplit(settings.embed_sites[0])
-    api = Api.login(settings.superset_url, *admin_login(settings, users_file))
-    embed = api.call("GET", f"/api/v1/dashboard/{next(iter(access_spec()['embeds']))}/embedded")["result"]["uuid"]
-    desa = desa or next(iter(sorted({k for k, _ in kecamatan()})))[:8] + ".2001"
-    print(f"{settings.embed_sites[0]}/index.html?superset={settings.superset_public_url}&embed={embed}&desa={desa}",
-          flush=True)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(VILLAGE_PAGE))
-    http.server.ThreadingHTTPServer((site.hostname, site.port or 80), handler).serve_forever()
 
 
 # --- export ------------------------------------------------------------------------------------------------------

@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import enum
 import json
 from dataclasses import dataclass
 
 from psycopg2.extras import Json
 
-#: Allowed transitions of a submission (docs/design.md).
+
+class State(enum.StrEnum):
+    """The states of a submission (docs/design.md); the values are what ``audit.submission.state`` holds."""
+
+    DITERIMA = "diterima"  # received, stored in the lake
+    DIPERIKSA = "diperiksa"  # the raw gate passed: waiting for the product owner
+    DITOLAK = "ditolak"  # refused, by the raw gate or by the product owner (final)
+    DISETUJUI = "disetujui"  # approved: waiting to be processed
+    DIPROSES = "diproses"  # being processed (or published in the warehouse, its marts not yet live)
+    TERBIT = "terbit"  # published: its rows are in the live marts
+    GAGAL = "gagal"  # a step failed; what was published before is untouched
+
+
+#: Allowed transitions of a submission.
 TRANSITIONS = {
-    "diterima": {"diperiksa", "ditolak"},
-    "diperiksa": {"disetujui", "ditolak"},
-    "disetujui": {"diproses"},
-    "diproses": {"terbit", "gagal", "diproses"},  # diproses again: a run interrupted midway is run again
-    "gagal": {"diproses"},
-    "terbit": {"diproses"},
-    "ditolak": set(),
+    State.DITERIMA: {State.DIPERIKSA, State.DITOLAK},
+    State.DIPERIKSA: {State.DISETUJUI, State.DITOLAK},
+    State.DISETUJUI: {State.DIPROSES},
+    # diproses again: a run interrupted midway is run again
+    State.DIPROSES: {State.TERBIT, State.GAGAL, State.DIPROSES},
+    State.GAGAL: {State.DIPROSES},
+    State.TERBIT: {State.DIPROSES},
+    State.DITOLAK: set(),
 }
 
 
@@ -81,8 +96,8 @@ def record_created(cur, submission_id: int, by: str) -> None:
     """Record the first state, ``diterima``, of a new submission."""
     cur.execute(
         "insert into audit.state_change (submission_id, from_state, to_state, changed_by) "
-        "values (%s, null, 'diterima', %s)",
-        (submission_id, by),
+        "values (%s, null, %s, %s)",
+        (submission_id, State.DITERIMA, by),
     )
 
 

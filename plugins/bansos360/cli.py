@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from bansos360 import audit, config, db, embedded, intake, pipeline
+from bansos360.audit import State
 
 
 def _print(obj) -> None:
@@ -43,7 +44,7 @@ def cmd_submit(args) -> int:
     with db.connect(settings) as conn:
         result = intake.submit(conn, settings, paths, args.source, args.by, args.periode, args.label, args.as_of)
     _print(result)
-    return 0 if result["state"] == "diperiksa" else 1
+    return 0 if result["state"] == State.DIPERIKSA else 1
 
 
 def cmd_submit_lake(args) -> int:
@@ -60,7 +61,7 @@ def cmd_submit_lake(args) -> int:
             print(f"#{r['submission_id']} {e['file']}: {r['state']}", file=sys.stderr)
     if args.json:
         _print(results)
-    return 0 if all(r["state"] == "diperiksa" for r in results) else 1
+    return 0 if all(r["state"] == State.DIPERIKSA for r in results) else 1
 
 
 def cmd_approve(args) -> int:
@@ -76,7 +77,7 @@ def cmd_refresh(args) -> int:
     settings = config.load()
     outcomes = pipeline.refresh(settings, rebuild=args.rebuild)
     _print([o.__dict__ for o in outcomes])
-    return 1 if any(o.state != "terbit" for o in outcomes) else 0
+    return 1 if any(o.state != State.TERBIT for o in outcomes) else 0
 
 
 def cmd_status(args) -> int:
@@ -177,11 +178,11 @@ def cmd_airflow(args) -> int:
         with db.connect(settings) as conn, conn.cursor() as cur:
             # a file already delivered before (make demo run twice) is refused as identical: not a failure
             cur.execute("select s.state, count(*) from audit.submission s where submission_id = any(%s) and not "
-                        "(state = 'ditolak' and exists (select 1 from audit.finding f where f.submission_id = "
-                        "s.submission_id and f.code = 'berkas_sama')) group by 1 order by 1", (ids,))
+                        "(state = %s and exists (select 1 from audit.finding f where f.submission_id = "
+                        "s.submission_id and f.code = 'berkas_sama')) group by 1 order by 1", (ids, State.DITOLAK))
             states = dict(cur.fetchall())
         _print({"diunggah/uploaded": len(results), "status": states})
-        return 0 if set(states) <= {"terbit"} else 1
+        return 0 if set(states) <= {State.TERBIT} else 1
     elif args.action == "run":
         airflow_runtime.run(settings, args.dir or "")
     elif args.action == "env":

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bansos360 import audit, progress, readers, rules, sources
-from bansos360.audit import Finding
+from bansos360.audit import Finding, State
 
 PERIODE_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")  # always fullmatch: "^…$" lets a trailing line end in
 MONTHS = {
@@ -358,8 +358,8 @@ def previous_rows(cur, source: str, entity: str, before_id: int) -> int | None:
     """Data rows of the same part in the previous accepted delivery of the same source kind."""
     cur.execute(
         "select profile from audit.submission where source = %s and submission_id < %s "
-        "and state in ('diperiksa', 'disetujui', 'diproses', 'terbit') order by submission_id desc limit 1",
-        (source, before_id),
+        "and state = any(%s) order by submission_id desc limit 1",
+        (source, before_id, [State.DIPERIKSA, State.DISETUJUI, State.DIPROSES, State.TERBIT]),
     )
     row = cur.fetchone()
     if not row:
@@ -471,7 +471,7 @@ def submit(conn, settings, paths: list[Path], source: str, by: str, periode: str
                         "held until approved explicitly", ref.original_name,
                     ))
             audit.update_profile(cur, sid, {"bagian": profiles})
-        state = "ditolak" if any(f.level == "error" for f in findings) else "diperiksa"
+        state = State.DITOLAK if any(f.level == "error" for f in findings) else State.DIPERIKSA
         audit.add_findings(cur, sid, "gerbang_mentah", findings)
         cur.execute("update audit.submission set is_held = %s, periode = %s where submission_id = %s",
                     (held, periode, sid))
@@ -484,10 +484,10 @@ def submit(conn, settings, paths: list[Path], source: str, by: str, periode: str
 def _same_content(cur, sid: int, source: str, slot: str, digests: list[str]) -> int | None:
     cur.execute(
         "select s.submission_id from audit.submission s where s.source = %s and s.slot = %s "
-        "and s.submission_id <> %s and s.state not in ('ditolak', 'gagal') and "
+        "and s.submission_id <> %s and s.state <> all(%s) and "
         "(select array_agg(f.sha256 order by f.sha256) from audit.submission_file sf join lake.file f "
         " using (file_id) where sf.submission_id = s.submission_id) = %s order by s.submission_id limit 1",
-        (source, slot, sid, sorted(digests)),
+        (source, slot, sid, [State.DITOLAK, State.GAGAL], sorted(digests)),
     )
     row = cur.fetchone()
     return row[0] if row else None
@@ -498,16 +498,16 @@ def approve(conn, ids: list[int], by: str, all_checked: bool = False, note: str 
     results = []
     with conn.cursor() as cur:
         if all_checked:
-            cur.execute("select submission_id from audit.submission where state = 'diperiksa' and not is_held "
-                        "order by submission_id")
+            cur.execute("select submission_id from audit.submission where state = %s and not is_held "
+                        "order by submission_id", (State.DIPERIKSA,))
             ids = list(ids) + [r[0] for r in cur.fetchall() if r[0] not in ids]
         for sid in ids:
             try:
-                audit.set_state(cur, sid, "disetujui", by, note)
+                audit.set_state(cur, sid, State.DISETUJUI, by, note)
                 cur.execute("update audit.submission set approved_by = %s, approved_at = now() "
                             "where submission_id = %s", (by, sid))
                 conn.commit()
-                results.append({"submission_id": sid, "state": "disetujui"})
+                results.append({"submission_id": sid, "state": State.DISETUJUI})
             except audit.StateError as exc:
                 conn.rollback()
                 results.append({"submission_id": sid, "error": str(exc)})
@@ -521,15 +521,15 @@ def reject(conn, submission_id: int, by: str, note: str) -> dict:
         try:
             cur.execute("select state from audit.submission where submission_id = %s for update", (submission_id,))
             row = cur.fetchone()
-            if row is None or row[0] != "diperiksa":
+            if row is None or row[0] != State.DIPERIKSA:
                 raise audit.StateError(
                     f"pengajuan {submission_id} tidak menunggu persetujuan / submission {submission_id} is not "
                     "waiting for approval")
             audit.add_findings(cur, submission_id, "persetujuan", [Finding(
                 "error", "ditolak_pemilik_produk", f"ditolak oleh {by}: {note}", f"rejected by {by}: {note}")])
-            audit.set_state(cur, submission_id, "ditolak", by, note)
+            audit.set_state(cur, submission_id, State.DITOLAK, by, note)
         except audit.StateError as exc:
             conn.rollback()
             return {"submission_id": submission_id, "error": str(exc)}
     conn.commit()
-    return {"submission_id": submission_id, "state": "ditolak"}
+    return {"submission_id": submission_id, "state": State.DITOLAK}

@@ -12,6 +12,7 @@ import logging
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from bansos360 import audit, config, inbox, maintenance, pipeline
+from bansos360.audit import State
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def step(name: str, batch: list[dict]) -> list[dict]:
 def verdict(conf: dict, batch: list[dict]) -> None:
     """Fail the run when its own submission did not end ``terbit`` (the others of the batch are logged)."""
     own = int(conf["submission_id"])
-    failed = [d for d in batch if d["state"] != "terbit"]
+    failed = [d for d in batch if d["state"] != State.TERBIT]
     for d in failed:
         log.error("submission %s: %s — %s", d["submission_id"], d["state"], "; ".join(d["findings"])[:500])
     mine = [d for d in failed if d["submission_id"] == own]

@@ -220,7 +220,7 @@ def approvals(request: Request, who: SignedDep, pesan: str = "") -> HTMLResponse
     """The approval page: checked submissions with their profiles (product owner)."""
     _forbid(who.can_see_approvals)
     with db.connect(config.load()) as conn, conn.cursor() as cur:
-        subs = [s for s in audit.status(cur) if s["state"] == "diperiksa"]
+        subs = [s for s in audit.status(cur) if s["state"] == audit.State.DIPERIKSA]
     for s in subs:
         s["nik_sah"] = _nik_share(s)
     return _page(request, "persetujuan.html", who, subs=subs, pesan=pesan)

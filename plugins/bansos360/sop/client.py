@@ -13,6 +13,8 @@ from pathlib import Path
 
 import httpx
 
+from bansos360.audit import State
+
 CSRF_RE = re.compile(r'name="csrf" (?:value|content)="([^"]+)"')
 RESULT_RE = re.compile(r'id="hasil">Pengajuan <a href="/sop/status/(\d+)">.*?data-state="(\w+)"', re.S)
 
@@ -125,7 +127,7 @@ def submit_lake(base_url: str, lake_dir: Path, users: list[dict]) -> list[dict]:
             results.append({"file": e["file"], "submission_id": sid, "state": state})
     with SopClient(base_url, owner["username"], owner["password"]) as po:
         for r in results:
-            if r["state"] == "diperiksa":
+            if r["state"] == State.DIPERIKSA:
                 po.decide(r["submission_id"], "setujui", "demo")
         po.wait_refresh_runs()
     return results

@@ -8,13 +8,14 @@ leaves what is published untouched.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import logging
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 from bansos360 import audit, config, db, db_access, gate, marts, sources, staging, warehouse
-from bansos360.audit import Finding
+from bansos360.audit import Finding, State
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +45,21 @@ def init(settings: config.Settings) -> None:
             intake.approve(conn, [result["submission_id"]], SYSTEM)
 
 
+class Step(enum.StrEnum):
+    """The per-submission steps of a refresh, in order (the marts are built once for the batch after them)."""
+
+    STAGING = "staging"  # its files copied into the staging tables
+    WAREHOUSE = "warehouse"  # its warehouse partitions built
+    GERBANG = "gerbang"  # its warehouse gate run (and, when it passed, its partitions published)
+
+
 @dataclass
 class Outcome:
     """What processing one submission did; passed between steps (and between Airflow tasks as a dict)."""
 
     submission_id: int
     state: str
+    done: list[str] = field(default_factory=list)  # the Steps it has been through, passed or not
     seconds: dict[str, float] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     findings: list[str] = field(default_factory=list)
@@ -60,7 +70,7 @@ class Outcome:
     @property
     def going(self) -> bool:
         """Still being processed: no step has stopped it."""
-        return self.state == "diproses"
+        return self.state == State.DIPROSES
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -79,8 +89,8 @@ def pending(conn, settings) -> list[int]:
     partition a changed model removed.
     """
     with conn.cursor() as cur:
-        cur.execute("select submission_id from audit.submission where state in ('disetujui', 'diproses') "
-                    "order by submission_id")
+        cur.execute("select submission_id from audit.submission where state = any(%s) order by submission_id",
+                    ([State.DISETUJUI, State.DIPROSES],))
         ids = [r[0] for r in cur.fetchall()]
         rebuilt = warehouse.missing_partitions(cur, settings.sql_dir)
     if rebuilt:
@@ -117,9 +127,9 @@ def batch_for(settings, submission_id: int) -> list[int]:
     """
     with db.connect(settings) as conn, conn.cursor() as cur:
         sub = _submission(cur, submission_id)
-        if sub["state"] == "terbit":
+        if sub["state"] == State.TERBIT:
             return []
-        if sub["state"] not in ("disetujui", "diproses", "gagal"):
+        if sub["state"] not in (State.DISETUJUI, State.DIPROSES, State.GAGAL):
             raise _not_approved(submission_id, sub["state"])
         return _in_order(cur, sorted({submission_id, *pending(conn, settings)}))
 
@@ -128,13 +138,13 @@ def start(conn, submission_id: int, by: str = SYSTEM) -> Outcome:
     """Refuse anything not approved (or a published/failed one being re-run); mark it ``diproses``."""
     with conn.cursor() as cur:
         sub = _submission(cur, submission_id)
-        if sub["state"] not in ("disetujui", "diproses", "gagal", "terbit"):
+        if sub["state"] not in (State.DISETUJUI, State.DIPROSES, State.GAGAL, State.TERBIT):
             raise _not_approved(submission_id, sub["state"])
-        audit.set_state(cur, submission_id, "diproses", by)
+        audit.set_state(cur, submission_id, State.DIPROSES, by)
     conn.commit()
     # a published submission built again replaces itself: a failed batch leaves it published
-    previous = submission_id if sub["state"] == "terbit" else None
-    return Outcome(submission_id, "diproses", slot=(sub["source"], sub["slot"]), previous=previous)
+    previous = submission_id if sub["state"] == State.TERBIT else None
+    return Outcome(submission_id, State.DIPROSES, slot=(sub["source"], sub["slot"]), previous=previous)
 
 
 def fail(conn, out: Outcome, stage: str, findings: list[Finding]) -> None:
@@ -142,9 +152,9 @@ def fail(conn, out: Outcome, stage: str, findings: list[Finding]) -> None:
     conn.rollback()
     with conn.cursor() as cur:
         audit.add_findings(cur, out.submission_id, stage, findings)
-        audit.set_state(cur, out.submission_id, "gagal", SYSTEM, findings[0].text()[:500] if findings else None)
+        audit.set_state(cur, out.submission_id, State.GAGAL, SYSTEM, findings[0].text()[:500] if findings else None)
     conn.commit()
-    out.state, out.findings = "gagal", [f.text() for f in findings]
+    out.state, out.findings = State.GAGAL, [f.text() for f in findings]
 
 
 def _crash(step: str, exc: Exception) -> list[Finding]:
@@ -166,7 +176,8 @@ def _stage_one(conn, settings, out: Outcome) -> None:
         conn.commit()
     except Exception as exc:  # any failure of a step must leave the published state as it was
         fail(conn, out, "gudang", _crash("pemuatan staging / staging load", exc))
-    out.seconds["staging"] = round(time.monotonic() - t, 3)
+    out.seconds[Step.STAGING] = round(time.monotonic() - t, 3)
+    out.done.append(Step.STAGING)
 
 
 def _build_one(conn, settings, out: Outcome) -> None:
@@ -193,7 +204,8 @@ def _build_one(conn, settings, out: Outcome) -> None:
         built, findings = None, _crash("pembangunan gudang / warehouse build", exc)
     if built is None or not built.ok:
         fail(conn, out, "gudang", findings)
-    out.seconds["warehouse"] = round(time.monotonic() - t, 3)
+    out.seconds[Step.WAREHOUSE] = round(time.monotonic() - t, 3)
+    out.done.append(Step.WAREHOUSE)
 
 
 def run_gate(settings, submission_id: int) -> list[Finding]:
@@ -227,7 +239,8 @@ def _gate_one(conn, settings, out: Outcome) -> None:
         log.exception("warehouse gate failed to run for submission %s", out.submission_id)
         findings = [Finding("error", "gerbang_gagal_jalan", f"gerbang mutu tidak dapat dijalankan: {exc}",
                             f"the quality gate could not run: {exc}")]
-    out.seconds["gerbang"] = round(time.monotonic() - t, 3)
+    out.seconds[Step.GERBANG] = round(time.monotonic() - t, 3)
+    out.done.append(Step.GERBANG)
     if findings:
         fail(conn, out, "gerbang_gudang", findings)
         return
@@ -240,9 +253,9 @@ def _gate_one(conn, settings, out: Outcome) -> None:
     conn.commit()
 
 
-def _waiting(batch: list[Outcome], done_key: str) -> list[Outcome]:
-    """Submissions still going that have not been through the step recorded under ``done_key``."""
-    return [o for o in batch if o.going and done_key not in o.seconds]
+def _waiting(batch: list[Outcome], step: Step) -> list[Outcome]:
+    """Submissions still going that have not been through ``step``."""
+    return [o for o in batch if o.going and step not in o.done]
 
 
 def load_staging(settings, batch: list[Outcome]) -> list[Outcome]:
@@ -256,7 +269,7 @@ def load_staging(settings, batch: list[Outcome]) -> list[Outcome]:
             for one in (_stage_one, _build_one, _gate_one):
                 if out.going:
                     one(conn, settings, out)
-        for out in _waiting(batch, "staging"):
+        for out in _waiting(batch, Step.STAGING):
             _stage_one(conn, settings, out)
     return batch
 
@@ -264,7 +277,7 @@ def load_staging(settings, batch: list[Outcome]) -> list[Outcome]:
 def build_warehouse(settings, batch: list[Outcome]) -> list[Outcome]:
     """The warehouse models: typed, cleaned history rows of each submission (not yet published)."""
     with db.connect(settings) as conn:
-        for out in _waiting(batch, "warehouse"):
+        for out in _waiting(batch, Step.WAREHOUSE):
             _build_one(conn, settings, out)
     return batch
 
@@ -272,7 +285,7 @@ def build_warehouse(settings, batch: list[Outcome]) -> list[Outcome]:
 def gate_warehouse(settings, batch: list[Outcome]) -> list[Outcome]:
     """The warehouse gate; a submission that passes is published in the warehouse (until the marts say no)."""
     with db.connect(settings) as conn:
-        for out in _waiting(batch, "gerbang"):
+        for out in _waiting(batch, Step.GERBANG):
             _gate_one(conn, settings, out)
     return batch
 
@@ -290,8 +303,8 @@ def _fail_batch(conn, batch: list[Outcome], findings: list[Finding]) -> None:
             warehouse.unpublish(cur, *out.slot, out.previous)
         for out in going:
             audit.add_findings(cur, out.submission_id, "gerbang_mart", findings)
-            audit.set_state(cur, out.submission_id, "gagal", SYSTEM, findings[0].text()[:500])
-            out.state, out.findings = "gagal", [f.text() for f in findings]
+            audit.set_state(cur, out.submission_id, State.GAGAL, SYSTEM, findings[0].text()[:500])
+            out.state, out.findings = State.GAGAL, [f.text() for f in findings]
     conn.commit()
 
 
@@ -346,8 +359,8 @@ def publish(settings, batch: list[Outcome]) -> list[Outcome]:
         with conn.cursor() as cur:
             for out in (o for o in batch if o.going):
                 audit.update_profile(cur, out.submission_id, {"detik": out.seconds})
-                audit.set_state(cur, out.submission_id, "terbit", SYSTEM)
-                out.state = "terbit"
+                audit.set_state(cur, out.submission_id, State.TERBIT, SYSTEM)
+                out.state = State.TERBIT
         conn.commit()
     return batch
 

@@ -7,6 +7,7 @@ import psycopg2
 import pytest
 
 from bansos360 import intake
+from bansos360.lake import sha256_of
 from tests.conftest import query
 from tests.helpers import approve_and_refresh, codes, dtks_csv, dtks_rows, read_zip_member, submit, write_zip
 
@@ -19,7 +20,7 @@ def published(s) -> list[tuple]:
 
 
 def in_lake(s, path) -> bool:
-    digest = intake.sha256_of(path)
+    digest = sha256_of(path)
     stored = s.lake / "raw" / digest[:2] / digest
     return stored.exists() and stored.read_bytes() == path.read_bytes()
 
@@ -206,7 +207,7 @@ def test_same_file_twice_loads_once(settings, lake):
     rejected(settings, lake / MEI, "dtks", code="berkas_sama")
     assert query(settings, "select count(*) from warehouse.dtks_individu")[0][0] == rows
     assert query(settings, "select count(*) from lake.file where sha256 = %s",
-                 (intake.sha256_of(lake / MEI),))[0][0] == 1
+                 (sha256_of(lake / MEI),))[0][0] == 1
 
 
 def test_shrunk_period_is_held(settings, lake, tmp_path, dtks_member):

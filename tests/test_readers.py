@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import xlsxwriter
 
-from bansos360 import intake, readers, sources
+from bansos360 import raw_gate, readers, sources
 
 
 def part(path, fmt="csv"):
@@ -47,7 +47,7 @@ def test_xlsx_title_rows_and_numeric_cells(tmp_path):
     ws.write_datetime(3, 2, dt.datetime(1980, 7, 1), wb.add_format({"num_format": "dd/mm/yyyy"}))
     wb.close()
     rows = list(readers.iter_rows(part(p, "xlsx")))
-    header_row, mapping, _ = intake._find_header(sources.KPM_LIST, [(n, c) for n, c, _ in rows[:10]])
+    header_row, mapping, _ = raw_gate._find_header(sources.KPM_LIST, [(n, c) for n, c, _ in rows[:10]])
     assert header_row == 3 and mapping["nik"] == 0 and mapping["nama"] == 1
     row_no, cells, numeric = rows[3]
     assert row_no == 4 and cells[:3] == ["3503014107800000", "SITI", "1980-07-01"] and numeric == {0}
@@ -59,7 +59,7 @@ def test_xlsx_title_rows_and_numeric_cells(tmp_path):
     ("Program Sembako Tahap 8 Agustus 2020.xlsx", "2020-08"),
 ])
 def test_period_recognised_in_names(name, periode):
-    assert intake.periode_from_name(name) == periode
+    assert raw_gate.periode_from_name(name) == periode
 
 
 def test_header_keys_ignore_case_and_punctuation():
@@ -149,12 +149,12 @@ def test_damaged_xlsx_sheet_is_a_read_error(tmp_path):
 
 def _profiles(path, monkeypatch):
     """The raw gate's profile of a CSV list read line by line (when it can be) and row by row (the reference)."""
-    ref = intake.PartRef(sources.KPM_LIST, 0, path.name, part(path))
-    fast = intake.profile_part(ref)
+    ref = raw_gate.PartRef(sources.KPM_LIST, 0, path.name, part(path))
+    fast = raw_gate.profile_part(ref)
     used_lines = []
-    real = intake._count_lines
-    monkeypatch.setattr(intake, "_count_lines", lambda *a: used_lines.append(real(*a) is not None))
-    slow = intake.profile_part(ref)
+    real = raw_gate._count_lines
+    monkeypatch.setattr(raw_gate, "_count_lines", lambda *a: used_lines.append(real(*a) is not None))
+    slow = raw_gate.profile_part(ref)
     monkeypatch.undo()
     return fast, slow, used_lines[0]
 

@@ -7,7 +7,7 @@ import zipfile
 
 import openpyxl
 
-from bansos360 import intake, sources
+from bansos360 import raw_gate, sources
 from bansos360.synth import generate
 from tests.conftest import BLT_DD
 
@@ -42,7 +42,7 @@ def test_manifest_covers_every_source_kind(lake):
     dtks = [e for e in manifest if e["source"] == "dtks"]
     assert [e["periode"] for e in dtks] == ["2018-05", "2019-07", "2019-10", "2020-01", "2020-10"]
     for e in dtks:  # report file names, period recognisable from the name, RT and ART inside
-        assert intake.periode_from_name(e["file"]) == e["periode"]
+        assert raw_gate.periode_from_name(e["file"]) == e["periode"]
         with zipfile.ZipFile(lake / e["file"]) as zf:
             assert sorted(zf.namelist()) == ["3503_ART.csv", "3503_RT.csv"]
     for e in manifest:

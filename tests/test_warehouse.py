@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from bansos360 import intake
+from bansos360.lake import sha256_of
 from tests.conftest import query
 
 
@@ -70,7 +70,7 @@ def test_every_row_traces_to_its_lake_file(loaded):
             where f.file_id is null or w.source_row is null""")[0][0]
         assert missing == 0, table
     for sha, path in query(loaded, "select sha256, lake_path from lake.file"):
-        assert intake.sha256_of(loaded.lake / path) == sha
+        assert sha256_of(loaded.lake / path) == sha
 
 
 def test_places_reach_kemendagri_codes(loaded):

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import psycopg2
 from psycopg2 import sql
 
-from bansos360 import intake, progress, readers, sources
+from bansos360 import lake, progress, readers, sources
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def _copy_plain(cur, part: readers.Part, prof: dict, idx: list[int], table: sql.
                 columns: sql.Composable, lineage: list) -> bool:
     """Stage a plain CSV part by letting PostgreSQL parse it; False when the caller must use the Python path.
 
-    A part qualifies when the raw gate found it plain (intake.profile_part): every record of the header's width
+    A part qualifies when the raw gate found it plain (raw_gate.profile_part): every record of the header's width
     (or an empty line) and no quote character in any cell — where Python's csv module and PostgreSQL's COPY read
     the same cells (they differ on a quote inside an unquoted cell), and COPY has no reason to fail, so no row
     reaches the server log in an error's context. Records are numbered in file order as COPY reads them, blank
@@ -209,7 +209,7 @@ def load(conn, settings, submission_id: int) -> dict[str, int]:
         for prof in profile.get("bagian", []):
             entity = _entity(cur, source, prof["entity"])
             file_id = files[prof["position"]]
-            part = readers.Part(intake.lake_path(cur, settings.lake, file_id), prof.get("member"), prof["format"])
+            part = readers.Part(lake.lake_path(cur, settings.lake, file_id), prof.get("member"), prof["format"])
             mapping: dict[str, int] = prof["columns"]
             canon = [c.name for c in entity.columns if c.name in mapping]
             idx = [mapping[c] for c in canon]

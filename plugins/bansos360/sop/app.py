@@ -24,7 +24,7 @@ from fastapi import Depends, FastAPI, File, Form, HTTPException, Request, Upload
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from bansos360 import access, audit, config, db, inbox, intake, sources
+from bansos360 import access, audit, config, db, inbox, intake, raw_gate, sources
 from bansos360.sop.guard import UploadLimit
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ def upload(request: Request, who: SignedDep, berkas: Annotated[UploadFile, File(
     error = None
     if kind is None:
         error = "Jenis sumber tidak dikenal / unknown source kind"
-    elif kind.needs_periode and periode and not intake.PERIODE_RE.fullmatch(periode):
+    elif kind.needs_periode and periode and not raw_gate.PERIODE_RE.fullmatch(periode):
         error = f"Periode '{periode}' harus berbentuk YYYY-MM / the period must be YYYY-MM"
     elif (kind.needs_label or label) and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._ ()-]{0,59}", label or ""):
         error = ("Label daftar wajib untuk daftar KPM (huruf, angka, spasi, . _ - ( )) / a list label is required "

@@ -239,6 +239,12 @@ RESERVED_KINDS = frozenset({*fixed_kinds(), "dtsen"})
 RESERVED_CODES = frozenset({"DISABILITAS", "DTKS", "DTSEN", "USULAN"})
 
 
+def staging_entities() -> tuple[Entity, ...]:
+    """One entity per staging table, in a fixed order: those of the fixed kinds, then the programmes' lists."""
+    entities = [e for k in fixed_kinds().values() for e in k.entities] + [KPM_LIST]
+    return tuple({e.staging_table: e for e in entities}.values())
+
+
 def source_kinds(cur) -> dict[str, SourceKind]:
     """Every source kind the intake accepts now, by name: the fixed ones and one per registered programme."""
     kinds = dict(fixed_kinds())

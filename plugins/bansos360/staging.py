@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import logging
 import re
@@ -160,6 +161,76 @@ def _rows(part: readers.Part, prof: dict, idx: list[int], canon: list[str], subm
         num = ",".join(c for c, i in zip(canon, idx, strict=True) if i in numeric) if numeric else ""
         meter.update(meter.count + 1)
         yield [submission_id, file_id, member, row_no, num, *values]
+
+
+# Every staging row keeps where it came from; the delivered columns follow, every one text, as read from the file.
+LINEAGE = (("submission_id", "bigint not null"), ("source_file_id", "bigint not null"), ("source_member", "text"),
+           ("source_row", "int not null"), ("numeric_cells", "text"))
+
+
+def rows_view(entity: sources.Entity) -> str:
+    """The name of the view through which the staging models read an entity's staging table."""
+    return f"{entity.staging_table}_baris"
+
+
+def rows_view_sql(entity: sources.Entity) -> sql.Composable:
+    """The view a staging model reads instead of its staging table: what every one of them needs, written once.
+
+    - Only the submission a warehouse build is computing (``util.submission_in_build()``), every row otherwise.
+    - The submission's declared period, label, as-of date and source kind beside each row.
+    - ``row_hash``: the MD5 of every delivered column (no lineage column), and ``is_baris_kembar``: a row equal in
+      every delivered column to an earlier row of the same submission (an exact duplicate).
+    """
+    table = sql.Identifier(*entity.staging_table.split("."))
+    delivered = [c.name for c in entity.columns]
+    columns = sql.SQL(", ").join(sql.Identifier("baris", c) for c, _ in LINEAGE + tuple((d, "") for d in delivered))
+    hashed = sql.SQL(", ").join(sql.Identifier("baris", c) for c in delivered)
+    return sql.SQL("""select
+    hashed.*,
+    row_number() over (partition by hashed.submission_id, hashed.row_hash order by hashed.source_row) > 1
+        as is_baris_kembar
+from (
+    select
+        {columns},
+        pengajuan.source as sumber,
+        pengajuan.periode,
+        pengajuan.label,
+        pengajuan.as_of,
+        md5(row({hashed})::text) as row_hash
+    from {table} as baris
+    inner join audit.submission as pengajuan on baris.submission_id = pengajuan.submission_id
+    where baris.submission_id = coalesce(util.submission_in_build(), baris.submission_id)
+) as hashed""").format(columns=columns, hashed=hashed, table=table)
+
+
+def ensure(cur) -> None:
+    """The staging tables and their rows views, from the input contract (bansos360.sources).
+
+    In the caller's transaction: a table or a column the contract names and the database lacks is added
+    (unlogged: staging is rebuilt from the lake by any refresh); a rows view whose definition changed is made
+    again. A staging model dropped with its view is made again by warehouse.init, which runs this first.
+    """
+    cur.execute("select name, sha256 from warehouse.model_version where name like %s", ("staging.%",))
+    applied = dict(cur.fetchall())
+    for entity in sources.staging_entities():
+        schema, name = entity.staging_table.split(".")
+        table = sql.Identifier(schema, name)
+        cur.execute(sql.SQL("create unlogged table if not exists {} ({})").format(
+            table, sql.SQL(", ").join(sql.SQL("{} " + kind).format(sql.Identifier(c)) for c, kind in LINEAGE)))
+        cur.execute(sql.SQL("create index if not exists {} on {} (submission_id)").format(
+            sql.Identifier(f"{name}_submission_id_idx"), table))
+        for c in entity.columns:
+            cur.execute(sql.SQL("alter table {} add column if not exists {} text").format(
+                table, sql.Identifier(c.name)))
+        view, definition = rows_view(entity), rows_view_sql(entity).as_string(cur.connection)
+        digest = hashlib.sha256(definition.encode()).hexdigest()
+        cur.execute("select to_regclass(%s) is not null", (view,))
+        if applied.get(view) == digest and cur.fetchone()[0]:
+            continue
+        cur.execute(sql.SQL("drop view if exists {} cascade").format(sql.Identifier(*view.split("."))))
+        cur.execute(sql.SQL("create view {} as ").format(sql.Identifier(*view.split("."))) + sql.SQL(definition))
+        cur.execute("insert into warehouse.model_version (name, sha256) values (%s, %s) "
+                    "on conflict (name) do update set sha256 = excluded.sha256, applied_at = now()", (view, digest))
 
 
 def _tables(cur, submission_id: int) -> list[sql.Composable]:

@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 from psycopg2 import sql
 
-from bansos360 import functions, sources
+from bansos360 import functions, sources, staging
 from bansos360.audit import Finding
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,7 @@ def init(conn, sql_dir: Path) -> None:
     with conn.cursor() as cur:
         cur.execute("select pg_advisory_xact_lock(360361)")
         changed_functions = functions.apply(cur, sql_dir)
+        staging.ensure(cur)  # the staging tables and the rows views the staging models read
         cur.execute("select name, sha256 from warehouse.model_version")
         applied = dict(cur.fetchall())
         for m in models(sql_dir):

@@ -25,6 +25,3 @@ create table audit.registri_perubahan (
     oleh text not null,
     waktu timestamptz not null default now()
 );
-
--- A beneficiary list may place its rows by the Kemendagri desa code instead of the kecamatan and desa names.
-alter table staging.daftar_kpm add column kode_desa text;

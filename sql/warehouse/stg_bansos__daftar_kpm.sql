@@ -5,18 +5,8 @@
 with
 
 source as (
-    -- one submission while warehouse.build computes it, every row otherwise
-    select * from staging.daftar_kpm
-    where submission_id = coalesce(util.submission_in_build(), submission_id)
-),
-
-submission as (
-    select
-        submission_id,
-        source,
-        label,
-        as_of
-    from audit.submission
+    -- the staging rows with their submission's declarations, row_hash and is_baris_kembar (bansos360.staging)
+    select * from staging.daftar_kpm_baris
 ),
 
 program as (
@@ -39,7 +29,7 @@ renamed as materialized (
         util.isian(source.idsemesta) as idsemesta,
         util.isian(source.nomor_kartu) as nomor_kartu,
         -- text
-        submission.label,
+        source.label,
         util.isian(source.tahap) as tahap,
         util.isian(source.nama) as nama,
         util.nama_normal(source.nama) as nama_normal,
@@ -55,10 +45,9 @@ renamed as materialized (
         util.is_nomor_rusak(source.nokk, 'nokk' = any(string_to_array(source.numeric_cells, ',')))
             as is_nokk_rusak,
         -- dates
-        submission.as_of
+        source.as_of
     from source
-    inner join submission on source.submission_id = submission.submission_id
-    inner join program on submission.source = program.sumber
+    inner join program on source.sumber = program.sumber
 ),
 
 final as (

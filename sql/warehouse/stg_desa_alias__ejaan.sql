@@ -5,9 +5,8 @@
 with
 
 source as (
-    -- one submission while warehouse.build computes it, every row otherwise
-    select * from staging.desa_alias
-    where submission_id = coalesce(util.submission_in_build(), submission_id)
+    -- the staging rows with their submission's declarations, row_hash and is_baris_kembar (bansos360.staging)
+    select * from staging.desa_alias_baris
 ),
 
 kode_dikenal as (

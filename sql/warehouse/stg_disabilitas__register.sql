@@ -3,9 +3,8 @@
 with
 
 source as (
-    -- one submission while warehouse.build computes it, every row otherwise
-    select * from staging.disabilitas
-    where submission_id = coalesce(util.submission_in_build(), submission_id)
+    -- the staging rows with their submission's declarations, row_hash and is_baris_kembar (bansos360.staging)
+    select * from staging.disabilitas_baris
 ),
 
 -- materialized: each cleaned column is computed once, however often the flags and windows below read it
@@ -37,13 +36,7 @@ renamed as materialized (
         -- dates
         util.isian(source.tanggal_lahir) as tgl_lahir_mentah,
         util.tanggal(source.tanggal_lahir) as tgl_lahir,
-        md5(
-            -- every delivered column, none of the lineage columns
-            row(
-                source.nik, source.nama, source.jenis_kelamin, source.tanggal_lahir, source.umur,
-                source.jenis_disabilitas, source.kecamatan, source.desa, source.alamat
-            )::text
-        ) as row_hash
+        source.is_baris_kembar as is_exact_duplicate
     from source
 ),
 
@@ -51,10 +44,7 @@ final as (
     select
         renamed.*,
         renamed.tgl_lahir_mentah is not null and renamed.tgl_lahir is null as is_tgl_lahir_tidak_valid,
-        not renamed.is_nik_rusak and util.is_nik_valid(renamed.nik) as is_nik_valid,
-        row_number() over (
-            partition by renamed.submission_id, renamed.row_hash order by renamed.source_row
-        ) > 1 as is_exact_duplicate
+        not renamed.is_nik_rusak and util.is_nik_valid(renamed.nik) as is_nik_valid
     from renamed
 )
 

@@ -5,16 +5,8 @@
 with
 
 source as (
-    -- one submission while warehouse.build computes it, every row otherwise
-    select * from staging.dtks_art
-    where submission_id = coalesce(util.submission_in_build(), submission_id)
-),
-
-submission as (
-    select
-        submission_id,
-        periode
-    from audit.submission
+    -- the staging rows with their submission's declarations, row_hash and is_baris_kembar (bansos360.staging)
+    select * from staging.dtks_art_baris
 ),
 
 -- materialized: each cleaned column is computed once, however often the flags and windows below read it
@@ -30,7 +22,7 @@ renamed as materialized (
         lpad(btrim(source.kdkab), 2, '0') as kdkab,
         lpad(btrim(source.kdkec), 3, '0') as kode_kec_bps,
         lpad(btrim(source.kddesa), 3, '0') as kode_desa_bps,
-        submission.periode,
+        source.periode,
         util.isian(source.nik) as nik_mentah,
         util.nomor_bersih(source.nik) as nik,
         util.isian(source.nokk) as nokk_mentah,
@@ -78,24 +70,8 @@ renamed as materialized (
         -- dates
         util.isian(source.tgllahir) as tgl_lahir_mentah,
         util.tanggal(source.tgllahir) as tgl_lahir,
-        md5(
-            -- every delivered column, none of the lineage columns
-            row(
-                source.idbdt, source.idartbdt, source.kdprop, source.kdkab, source.kdkec,
-                source.kddesa, source.nopesertapkh, source.nama, source.jnskel, source.tmplahir,
-                source.tgllahir, source.hubkrt, source.nik, source.nokk, source.hub_krt, source.nuk,
-                source.hubkel, source.umur, source.sta_kawin, source.ada_akta_nikah, source.ada_dikk,
-                source.ada_kartu_identitas, source.sta_hamil, source.jenis_cacat,
-                source.penyakit_kronis, source.partisipasi_sekolah, source.pendidikan_tertinggi,
-                source.kelas_tertinggi, source.ijazah_tertinggi, source.sta_bekerja,
-                source.jumlah_jamkerja, source.lapangan_usaha, source.status_pekerjaan,
-                source.sta_keberadaan_art, source.sta_kepesertaan_pbi, source.ada_kks, source.ada_pbi,
-                source.ada_kip, source.ada_pkh, source.ada_bpnt, source.anak_diluar_rt,
-                source.namagadis_ibukandung
-            )::text
-        ) as row_hash
+        source.is_baris_kembar as is_exact_duplicate
     from source
-    inner join submission on source.submission_id = submission.submission_id
 ),
 
 final as (
@@ -103,10 +79,7 @@ final as (
         renamed.*,
         renamed.tgl_lahir_mentah is not null and renamed.tgl_lahir is null as is_tgl_lahir_tidak_valid,
         not renamed.is_nik_rusak and util.is_nik_valid(renamed.nik) as is_nik_valid,
-        not renamed.is_nokk_rusak and util.is_kk_valid(renamed.nokk) as is_nokk_valid,
-        row_number() over (
-            partition by renamed.submission_id, renamed.row_hash order by renamed.source_row
-        ) > 1 as is_exact_duplicate
+        not renamed.is_nokk_rusak and util.is_kk_valid(renamed.nokk) as is_nokk_valid
     from renamed
 )
 

@@ -5,20 +5,11 @@
 with
 
 source as (
-    -- one submission while warehouse.build computes it, every row otherwise
-    select * from staging.dtks_rt
-    where submission_id = coalesce(util.submission_in_build(), submission_id)
+    -- the staging rows with their submission's declarations, row_hash and is_baris_kembar (bansos360.staging)
+    select * from staging.dtks_rt_baris
 ),
 
-submission as (
-    select
-        submission_id,
-        periode
-    from audit.submission
-),
-
--- materialized: each cleaned column is computed once, however often the flags and windows below read it
-renamed as materialized (
+renamed as (
     select
         -- ids
         source.submission_id,
@@ -29,7 +20,7 @@ renamed as materialized (
         lpad(btrim(source.kdkab), 2, '0') as kdkab,
         lpad(btrim(source.kdkec), 3, '0') as kode_kec_bps,
         lpad(btrim(source.kddesa), 3, '0') as kode_desa_bps,
-        submission.periode,
+        source.periode,
         -- text
         util.isian(source.nama_krt) as nama_krt,
         util.nama_normal(source.nama_krt) as nama_krt_normal,
@@ -101,41 +92,12 @@ renamed as materialized (
         util.angka(source.sta_rastra) as sta_rastra,
         util.angka(source.sta_kur) as sta_kur,
         util.angka(source.sta_keberadaan_rt) as sta_keberadaan_rt,
-        md5(
-            -- every delivered column, none of the lineage columns
-            row(
-                source.idbdt, source.ruta6, source.nopesertapbdt, source.kdprop, source.kdkab,
-                source.kdkec, source.kddesa, source.alamat, source.nopesertapkh,
-                source.nopesertakks2016, source.nopesertapbi, source.pesertakip, source.nama_sls,
-                source.nama_krt, source.jumlah_art, source.jumlah_keluarga, source.sta_bangunan,
-                source.sta_lahan, source.luas_lantai, source.lantai, source.dinding,
-                source.kondisi_dinding, source.atap, source.kondisi_atap, source.jumlah_kamar,
-                source.sumber_airminum, source.nomor_meter_air, source.cara_proleh_airminum,
-                source.sumber_penerangan, source.daya, source.nomor_pln, source.bb_masak,
-                source.nomor_gas, source.fasbab, source.kloset, source.buang_tinja,
-                source.ada_tabung_gas, source.ada_lemari_es, source.ada_ac, source.ada_pemanas,
-                source.ada_telpon, source.ada_tv, source.ada_emas, source.ada_laptop,
-                source.ada_sepeda, source.ada_motor, source.ada_mobil, source.ada_perahu,
-                source.ada_motor_tempel, source.ada_perahu_motor, source.ada_kapal,
-                source.aset_tak_bergerak, source.luas_atb, source.rumah_lain, source.jumlah_sapi,
-                source.jumah_kerbau, source.jumlah_kuda, source.jumlah_babi, source.jumlah_kambing,
-                source.sta_art_usaha, source.sta_kks, source.sta_kip, source.sta_kis,
-                source.sta_bpjs_mandiri, source.sta_jamsostek, source.sta_asuransi, source.sta_pkh,
-                source.sta_rastra, source.sta_kur, source.sta_keberadaan_rt, source.percentile,
-                source.status_kesejahteraan
-            )::text
-        ) as row_hash
+        source.is_baris_kembar as is_exact_duplicate
     from source
-    inner join submission on source.submission_id = submission.submission_id
 ),
 
 final as (
-    select
-        renamed.*,
-        row_number() over (
-            partition by renamed.submission_id, renamed.row_hash order by renamed.source_row
-        ) > 1 as is_exact_duplicate
-    from renamed
+    select renamed.* from renamed
 )
 
 select * from final

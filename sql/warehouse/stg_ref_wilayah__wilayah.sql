@@ -3,13 +3,11 @@
 with
 
 source as (
-    -- one submission while warehouse.build computes it, every row otherwise
-    select * from staging.ref_wilayah
-    where submission_id = coalesce(util.submission_in_build(), submission_id)
+    -- the staging rows with their submission's declarations, row_hash and is_baris_kembar (bansos360.staging)
+    select * from staging.ref_wilayah_baris
 ),
 
--- materialized: each cleaned column is computed once, however often the flags and windows below read it
-renamed as materialized (
+renamed as (
     select
         source.submission_id,
         source.source_file_id,
@@ -24,23 +22,12 @@ renamed as materialized (
         coalesce(util.isian(source.status_kode_bps), 'resmi') as status_kode_bps,
         util.kunci_kecamatan(source.nama_kec) as kunci_kec,
         util.kunci_desa(source.nama_desa) as kunci_desa,
-        md5(
-            -- every delivered column, none of the lineage columns
-            row(
-                source.kode_kec, source.nama_kec, source.kode_desa, source.nama_desa, source.jenis,
-                source.kode_kec_bps, source.kode_desa_bps, source.status_kode_bps
-            )::text
-        ) as row_hash
+        source.is_baris_kembar as is_exact_duplicate
     from source
 ),
 
 final as (
-    select
-        renamed.*,
-        row_number() over (
-            partition by renamed.submission_id, renamed.row_hash order by renamed.source_row
-        ) > 1 as is_exact_duplicate
-    from renamed
+    select renamed.* from renamed
 )
 
 select * from final

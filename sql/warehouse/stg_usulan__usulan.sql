@@ -3,16 +3,8 @@
 with
 
 source as (
-    -- one submission while warehouse.build computes it, every row otherwise
-    select * from staging.usulan
-    where submission_id = coalesce(util.submission_in_build(), submission_id)
-),
-
-submission as (
-    select
-        submission_id,
-        periode
-    from audit.submission
+    -- the staging rows with their submission's declarations, row_hash and is_baris_kembar (bansos360.staging)
+    select * from staging.usulan_baris
 ),
 
 -- materialized: each cleaned column is computed once, however often the flags and windows below read it
@@ -22,7 +14,7 @@ renamed as materialized (
         source.submission_id,
         source.source_file_id,
         source.source_row,
-        submission.periode,
+        source.periode,
         util.isian(source.id_usulan_rt) as id_usulan_rt,
         util.isian(source.idbdt) as idbdt,
         util.isian(source.nik) as nik_mentah,
@@ -40,25 +32,15 @@ renamed as materialized (
         util.is_nomor_rusak(source.nik, 'nik' = any(string_to_array(source.numeric_cells, ','))) as is_nik_rusak,
         util.is_nomor_rusak(source.nokk, 'nokk' = any(string_to_array(source.numeric_cells, ',')))
             as is_nokk_rusak,
-        md5(
-            -- every delivered column, none of the lineage columns
-            row(
-                source.id_usulan_rt, source.idbdt, source.nik, source.nokk, source.nama,
-                source.hub_krt, source.kdkec, source.kddesa
-            )::text
-        ) as row_hash
+        source.is_baris_kembar as is_exact_duplicate
     from source
-    inner join submission on source.submission_id = submission.submission_id
 ),
 
 final as (
     select
         renamed.*,
         not renamed.is_nik_rusak and util.is_nik_valid(renamed.nik) as is_nik_valid,
-        not renamed.is_nokk_rusak and util.is_kk_valid(renamed.nokk) as is_nokk_valid,
-        row_number() over (
-            partition by renamed.submission_id, renamed.row_hash order by renamed.source_row
-        ) > 1 as is_exact_duplicate
+        not renamed.is_nokk_rusak and util.is_kk_valid(renamed.nokk) as is_nokk_valid
     from renamed
 )
 

@@ -105,6 +105,21 @@ def cmd_status(args) -> int:
     return 0
 
 
+def cmd_lineage(args) -> int:
+    from bansos360 import lineage
+
+    try:
+        node = lineage.lineage(config.load().sql_dir, args.name)
+    except KeyError as exc:
+        print(exc.args[0], file=sys.stderr)
+        return 1
+    if args.json:
+        _print(node.to_dict())
+    else:
+        print("\n".join(node.lines()))
+    return 0
+
+
 def cmd_figures(args) -> int:
     from bansos360 import figures, marts
 
@@ -275,6 +290,13 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("figures", help="angka dasbor dari mart / the dashboards' figures from the marts")
     s.add_argument("--kecamatan", help="kode Kemendagri, mis. 35.03.01: seperti pengguna kecamatan itu melihatnya")
     s.set_defaults(func=cmd_figures)
+
+    s = sub.add_parser("lineage", help="asal sebuah grafik atau mart sampai berkas kiriman / where a chart or mart "
+                       "comes from, back to the delivered files")
+    s.add_argument("name", help="nama atau UUID grafik, nama dataset, mart atau model gudang / a chart's name or UUID, "
+                   "a dataset, a mart or a warehouse model")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_lineage)
 
     s = sub.add_parser("airflow", help="Airflow di mesin ini / Airflow on this machine")
     s.add_argument("action", choices=["setup", "start", "stop", "status", "env", "lake", "run"])

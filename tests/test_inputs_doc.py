@@ -50,3 +50,16 @@ def test_the_lists_need_only_the_nik_the_name_and_a_place():
     ref = sources.fixed_kinds()["ref_wilayah"].entities[0]
     assert [c.name for c in ref.columns if not c.required] == ["status_kode_bps"]
     assert re.search(r"\| ref_wilayah \| every column but STATUS_KODE_BPS \| required \|", DOC.read_text())
+
+
+def test_every_alias_the_code_accepts_is_listed():
+    text = DOC.read_text().split("## Other names for a column (aliases)", 1)[1].split("\n## ", 1)[0]
+    listed = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0] not in ("source", "---"):
+            listed[(cells[0], cells[1])] = [a.strip() for a in cells[2].split(",")]
+    entities = {**ENTITIES, "desa_alias": sources.DESA_ALIAS, "ref_wilayah": sources.REF_WILAYAH}
+    expected = {(label, c.name.upper()): list(c.aliases) for label, e in entities.items() for c in e.columns
+                if c.aliases}
+    assert listed == expected

@@ -67,10 +67,10 @@ QUERY_FUNCTIONS = (
 )
 # a class role's statements end after this long, and it holds at most this many connections at once (a crafted
 # or flooding request cannot hold the server). The guests' are small: anyone on the internet can be a guest, and
-# the Dinas's own dashboards must keep their connections and Superset's threads. A village chart's query takes
-# under 30 ms warm at scale 1.0 (docs/benchmarks.md, "village page"); reading the largest mart cold from the T40's
-# SATA disk takes a few hundred ms, so 1 s leaves room for that and no more. Applied on every `init` and
-# `superset sync`, so an upgraded server gets them too.
+# the Dinas's own dashboards must keep their connections and Superset's threads. A village chart's query is a
+# small fraction of a second (docs/benchmarks.md, the village queries), even read cold from the T40's SATA disk,
+# so 1 s leaves room for that and no more. Applied on every `init` and `superset sync`, so an upgraded server
+# gets them too.
 STATEMENT_TIMEOUT = "60s"
 CONNECTION_LIMIT = 20
 GUEST_STATEMENT_TIMEOUT = "1s"

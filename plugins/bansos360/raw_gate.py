@@ -268,8 +268,8 @@ def _count_lines(part: readers.Part, prof: dict, header_row: int, header_width: 
     """The counts of profile_part's row loop for a CSV part without any quote character, or None for another.
 
     Such a part's records are its lines and its cells the pieces between delimiters, so a line is counted
-    without being parsed into cells (the raw gate of a DTKS ART part: 1.54 s -> 1.25 s). Any line that would need
-    the csv module (readers.NotPlain) sends the whole part back to the row loop.
+    without being parsed into cells, which is faster (docs/benchmarks.md). Any line that would need the csv module
+    (readers.NotPlain) sends the whole part back to the row loop.
     """
     delim = prof["delimiter"]
     data_rows = blank_rows = nik_sah = 0

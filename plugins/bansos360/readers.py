@@ -435,10 +435,9 @@ class _SheetRows:
 
     openpyxl's read-only sheet builds a dict and an element per cell; this reads the same XML with expat
     callbacks and turns each value into text the way ``_cell_text`` does for openpyxl's values (its own date,
-    number and shared-string conversions are reused): the four .xlsx lists of the scale-1 lake in 4.2 s
-    instead of 11.0 s. Like openpyxl, rows missing from the XML come out empty and a row is as wide as the
-    sheet's recorded dimension; unlike it, a cell outside a too-small recorded dimension is kept, not dropped.
-    ``tests/test_readers.py`` compares both readers.
+    number and shared-string conversions are reused), faster (docs/benchmarks.md). Like openpyxl, rows missing
+    from the XML come out empty and a row is as wide as the sheet's recorded dimension; unlike it, a cell outside
+    a too-small recorded dimension is kept, not dropped. ``tests/test_readers.py`` compares both readers.
     """
 
     def __init__(self, wb, ws):

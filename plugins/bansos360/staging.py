@@ -108,8 +108,7 @@ def _copy_plain(cur, part: readers.Part, prof: dict, idx: list[int], table: sql.
     the same cells (they differ on a quote inside an unquoted cell), and COPY has no reason to fail, so no row
     reaches the server log in an error's context. Records are numbered in file order as COPY reads them, blank
     ones are dropped after, and both counts must equal the raw gate's; otherwise everything rolls back to a
-    savepoint.
-    The ART part of a DTKS period: 3.5 s by the Python reader, 1.5 s this way.
+    savepoint. PostgreSQL parses such a part faster than the Python reader does (docs/design.md).
     """
     width = prof.get("width") or 0
     if not prof.get("plain") or prof.get("encoding") not in ENCODINGS or not width or max(idx, default=0) >= width:
@@ -304,8 +303,8 @@ def load(conn, settings, submission_id: int) -> dict[str, int]:
             loaded[prof["name"]] = meter.count
             log.info("staged %s rows of %s in %.1fs %s", meter.count, prof["name"], time.monotonic() - started, how)
         # fresh row counts: without them the planner takes a submission's rows for a few hundred and builds the
-        # staging models without parallel workers (one DTKS ART period: 10.2 s -> 6.6 s); only the column the
-        # build filters on, as the other 40-70 text columns cost a second and tell the planner nothing
+        # staging models without parallel workers; only the column the build filters on, as the other 40-70
+        # text columns cost time and tell the planner nothing
         for target in targets.values():
             cur.execute(sql.SQL("analyze {} (submission_id)").format(target))
     return loaded

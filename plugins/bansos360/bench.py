@@ -113,15 +113,20 @@ def copy_floor(url: str, lake: Path) -> tuple[float, int, int]:
     return total_s, total_rows, total_bytes
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and write the report."""
-    p = argparse.ArgumentParser(description=__doc__)
+def arguments(description: str) -> argparse.ArgumentParser:
+    """The options of every benchmark: the synthetic lake's scale and seed, the report, the work folder."""
+    p = argparse.ArgumentParser(description=description)
     p.add_argument("--scale", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=360)
     p.add_argument("--out", default="docs/benchmarks.md")
     p.add_argument("--work", default=str(ROOT / ".bansos360-bench"))
     p.add_argument("--reuse-lake", action="store_true", help="keep a lake generated earlier with the same scale/seed")
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and write the report."""
+    args = arguments(__doc__).parse_args(argv)
     work = Path(args.work)
     lake_dir = work / f"synth-{args.scale}"
     home = work / "home"

@@ -10,7 +10,6 @@ docs/benchmarks.md. PSS shares the pages forked processes have in common fairly;
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import datetime as dt
 import json
@@ -25,7 +24,7 @@ from pathlib import Path
 import psycopg2
 
 from bansos360 import airflow_runtime, config, embedded, figures
-from bansos360.bench import ROOT, _machine, _run, replace_section
+from bansos360.bench import ROOT, _machine, _run, arguments, replace_section
 from bansos360.sop.client import SopClient, submit_lake
 
 USERS = ROOT / "ops" / "demo" / "pengguna.json"
@@ -126,12 +125,7 @@ def _wait_quiet(s, timeout: float = 600) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the Airflow benchmark and write its section of the report."""
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--scale", type=float, default=1.0)
-    p.add_argument("--seed", type=int, default=360)
-    p.add_argument("--out", default="docs/benchmarks.md")
-    p.add_argument("--work", default=str(ROOT / ".bansos360-bench"))
-    p.add_argument("--reuse-lake", action="store_true")
+    p = arguments(__doc__)
     p.add_argument("--port", type=int, default=18360)
     args = p.parse_args(argv)
     work = Path(args.work)

@@ -11,7 +11,6 @@ tree (sampled every half second), in docs/benchmarks.md.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import datetime as dt
 import json
@@ -27,7 +26,7 @@ import httpx
 import psycopg2
 
 from bansos360 import config, embedded, superset_runtime, superset_sync
-from bansos360.bench import ROOT, _machine, _run, replace_section
+from bansos360.bench import ROOT, _machine, _run, arguments, replace_section
 from bansos360.bench_airflow import _children, _kib, _tree
 
 USERS = ROOT / "ops" / "demo" / "pengguna.json"
@@ -103,13 +102,8 @@ def _open(api, charts: list[tuple[int, str]], pool) -> tuple[float, dict[str, fl
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and write the report."""
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--scale", type=float, default=1.0)
-    p.add_argument("--seed", type=int, default=360)
+    p = arguments(__doc__)
     p.add_argument("--rounds", type=int, default=10)
-    p.add_argument("--reuse-lake", action="store_true")
-    p.add_argument("--out", default="docs/benchmarks.md")
-    p.add_argument("--work", default=str(ROOT / ".bansos360-bench"))
     args = p.parse_args(argv)
     work = Path(args.work)
     lake = work / f"synth-{args.scale}"

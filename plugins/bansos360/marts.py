@@ -41,7 +41,23 @@ class MartModel:
 
     @property
     def select(self) -> str:
-        return self.path.read_text().strip().rstrip(";")
+        """The model's SQL; with ``nama_tempat: true`` in models.yml, its rows with their places' official names."""
+        model = self.path.read_text().strip().rstrip(";")
+        return WITH_PLACE_NAMES.format(model=model) if self.meta.get("nama_tempat") else model
+
+
+# The official names of a mart's places (docs/definitions.md, "Places"), added to every mart that declares
+# `nama_tempat: true`: the kecamatan's by kode_kec and the desa's by kode_desa from warehouse.nama_wilayah, and
+# 'Tidak cocok' where the mart has no code (a row that matched no place). The mart's own columns come first.
+WITH_PLACE_NAMES = """select
+    mart.*,
+    coalesce(kecamatan.nama_kec, 'Tidak cocok') as nama_kec,
+    coalesce(desa.nama_desa, 'Tidak cocok') as nama_desa
+from (
+{model}
+) as mart
+left join warehouse.nama_wilayah as kecamatan on mart.kode_kec = kecamatan.kode_wilayah
+left join warehouse.nama_wilayah as desa on mart.kode_desa = desa.kode_wilayah"""
 
 
 @cache

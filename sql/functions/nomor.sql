@@ -30,19 +30,6 @@ as $$
         or two_digits between 81 and 82 or two_digits between 91 and 96
 $$;
 
--- Valid NIK (cleaned): 16 digits, province code, day 01-31 or 41-71, month 01-12, serial not 0000.
-create or replace function util.is_nik_valid(nik text) returns boolean
-language sql immutable parallel safe
-as $$
-    select case
-        when nik is null or nik !~ '^[0-9]{16}$' then false
-        else util.is_kode_provinsi(left(nik, 2)::int)
-            and (substr(nik, 7, 2)::int between 1 and 31 or substr(nik, 7, 2)::int between 41 and 71)
-            and substr(nik, 9, 2)::int between 1 and 12
-            and right(nik, 4) <> '0000'
-    end
-$$;
-
 -- Valid No. KK (cleaned): 16 digits with a province code.
 create or replace function util.is_kk_valid(nokk text) returns boolean
 language sql immutable parallel safe
@@ -50,5 +37,18 @@ as $$
     select case
         when nokk is null or nokk !~ '^[0-9]{16}$' then false
         else util.is_kode_provinsi(left(nokk, 2)::int)
+    end
+$$;
+
+-- Valid NIK (cleaned): the form of a valid No. KK (16 digits, a province code), then a day 01-31 or 41-71, a month
+-- 01-12 and a serial that is not 0000.
+create or replace function util.is_nik_valid(nik text) returns boolean
+language sql immutable parallel safe
+as $$
+    select case
+        when not util.is_kk_valid(nik) then false
+        else (substr(nik, 7, 2)::int between 1 and 31 or substr(nik, 7, 2)::int between 41 and 71)
+            and substr(nik, 9, 2)::int between 1 and 12
+            and right(nik, 4) <> '0000'
     end
 $$;

@@ -6,6 +6,11 @@ create or replace function util.isian(raw text) returns text
 language sql immutable parallel safe
 as $$ select nullif(btrim(raw), '') $$;
 
+-- A BPS region code as delivered: trimmed and zero-padded to its width (a spreadsheet drops leading zeros).
+create or replace function util.kode_bps(raw text, width int) returns text
+language sql immutable parallel safe
+as $$ select lpad(btrim(raw), width, '0') $$;
+
 -- Normalised name: upper case, every non-letter a space, spaces collapsed, trimmed.
 create or replace function util.nama_normal(raw text) returns text
 language sql immutable parallel safe

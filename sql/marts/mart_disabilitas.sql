@@ -4,6 +4,7 @@
 -- in the latest DTKS period and whether it is on any published beneficiary list.
 -- Key: (submission_id, source_row). Located by the register's place names (warehouse.disabilitas_lokasi),
 -- the spellings as written kept in nama_kec_daftar/nama_desa_daftar.
+-- The build adds nama_kec and nama_desa, the places' official names (models.yml: nama_tempat).
 with
 
 register as (
@@ -63,10 +64,4 @@ final as (
     left join kpm on umur.is_nik_valid and umur.nik = kpm.nik
 )
 
-select
-    final.*,
-    coalesce(kecamatan.nama_kec, 'Tidak cocok') as nama_kec,
-    coalesce(desa.nama_desa, 'Tidak cocok') as nama_desa
-from final
-left join warehouse.nama_wilayah as kecamatan on final.kode_kec = kecamatan.kode_wilayah
-left join warehouse.nama_wilayah as desa on final.kode_desa = desa.kode_wilayah
+select * from final

@@ -2,6 +2,7 @@
 -- families, individuals and the individuals flagged for KKS, PBI (KIS), KIP, PKH and BPNT.
 -- Key: (periode, kode_desa). Households, families and individuals are located by the household's place in
 -- that period, so the rows add up to the period's totals.
+-- The build adds nama_kec and nama_desa, the places' official names (models.yml: nama_tempat).
 with
 
 rumah_tangga as (
@@ -51,10 +52,4 @@ final as (
             and rumah_tangga.kode_kec is not distinct from individu.kode_kec
 )
 
-select
-    final.*,
-    coalesce(kecamatan.nama_kec, 'Tidak cocok') as nama_kec,
-    coalesce(desa.nama_desa, 'Tidak cocok') as nama_desa
-from final
-left join warehouse.nama_wilayah as kecamatan on final.kode_kec = kecamatan.kode_wilayah
-left join warehouse.nama_wilayah as desa on final.kode_desa = desa.kode_wilayah
+select * from final

@@ -3,6 +3,7 @@
 -- naik (desil number went up = more prosperous), turun, stagnan, tanpa_desil (desil missing in either),
 -- baru (only in P), graduasi (only in the period before). Key: (periode, idbdt).
 -- Located by the household's place in P (graduasi: in the period before).
+-- The build adds nama_kec and nama_desa, the places' official names (models.yml: nama_tempat).
 with
 
 periode as (
@@ -16,29 +17,34 @@ rumah_tangga as (
     select * from warehouse.dtks_rumah_tangga
 ),
 
-sekarang as (
+kehadiran as (
+    -- every household of a period P after the first (sekarang) and of the period before it (sebelum), each
+    -- tagged with the comparison of P it belongs to
     select
         periode.periode,
         periode.periode_sebelum,
+        dibaca.peran,
         rumah_tangga.idbdt,
         rumah_tangga.desil,
         rumah_tangga.kode_kec,
         rumah_tangga.kode_desa
     from periode
-    inner join rumah_tangga on periode.periode = rumah_tangga.periode
+    cross join
+        lateral (
+            values (periode.periode, 'sekarang'), (periode.periode_sebelum, 'sebelum')
+        ) as dibaca (periode, peran)
+    inner join rumah_tangga on dibaca.periode = rumah_tangga.periode
     where periode.periode_sebelum is not null
 ),
 
+sekarang as (
+    select * from kehadiran
+    where peran = 'sekarang'
+),
+
 sebelum as (
-    select
-        periode.periode,
-        periode.periode_sebelum,
-        rumah_tangga.idbdt,
-        rumah_tangga.desil,
-        rumah_tangga.kode_kec,
-        rumah_tangga.kode_desa
-    from periode
-    inner join rumah_tangga on periode.periode_sebelum = rumah_tangga.periode
+    select * from kehadiran
+    where peran = 'sebelum'
 ),
 
 final as (
@@ -68,10 +74,4 @@ final as (
             and sekarang.idbdt = sebelum.idbdt
 )
 
-select
-    final.*,
-    coalesce(kecamatan.nama_kec, 'Tidak cocok') as nama_kec,
-    coalesce(desa.nama_desa, 'Tidak cocok') as nama_desa
-from final
-left join warehouse.nama_wilayah as kecamatan on final.kode_kec = kecamatan.kode_wilayah
-left join warehouse.nama_wilayah as desa on final.kode_desa = desa.kode_wilayah
+select * from final

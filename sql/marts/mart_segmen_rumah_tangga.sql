@@ -4,6 +4,7 @@
 -- Frequency: periods present, Tinggi >= bansos360.frekuensi_tinggi (4), Sedang >= bansos360.frekuensi_sedang
 -- (2), Rendah below. Segments A (Tinggi/Tinggi) ... I (Rendah/Rendah) as the report's Table 8.3.
 -- Key: idbdt. Located by the household's place in the last period it is present; desil is its last known.
+-- The build adds nama_kec and nama_desa, the places' official names (models.yml: nama_tempat).
 with
 
 pengaturan as (
@@ -103,10 +104,4 @@ final as (
     from nilai
 )
 
-select
-    final.*,
-    coalesce(kecamatan.nama_kec, 'Tidak cocok') as nama_kec,
-    coalesce(desa.nama_desa, 'Tidak cocok') as nama_desa
-from final
-left join warehouse.nama_wilayah as kecamatan on final.kode_kec = kecamatan.kode_wilayah
-left join warehouse.nama_wilayah as desa on final.kode_desa = desa.kode_wilayah
+select * from final

@@ -21,8 +21,8 @@ renamed as materialized (
         util.nomor_bersih(source.nik) as nik,
         util.isian(source.nokk) as nokk_mentah,
         util.nomor_bersih(source.nokk) as nokk,
-        lpad(btrim(source.kdkec), 3, '0') as kode_kec_bps,
-        lpad(btrim(source.kddesa), 3, '0') as kode_desa_bps,
+        util.kode_bps(source.kdkec, 3) as kode_kec_bps,
+        util.kode_bps(source.kddesa, 3) as kode_desa_bps,
         -- text
         util.isian(source.nama) as nama,
         util.nama_normal(source.nama) as nama_normal,

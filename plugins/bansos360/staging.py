@@ -176,30 +176,26 @@ def rows_view_sql(entity: sources.Entity) -> sql.Composable:
     """The view a staging model reads instead of its staging table: what every one of them needs, written once.
 
     - Only the submission a warehouse build is computing (``util.submission_in_build()``), every row otherwise.
-    - The submission's declared period, label, as-of date and source kind beside each row.
-    - ``row_hash``: the MD5 of every delivered column (no lineage column), and ``is_baris_kembar``: a row equal in
-      every delivered column to an earlier row of the same submission (an exact duplicate).
+    - The submission's declared source kind (``sumber``), period, label and as-of date beside each row.
+    - ``row_hash``: the MD5 of every delivered column (no lineage column). Two rows of a submission with the same
+      hash are exact duplicates; a staging model marks the later ones after it has typed its rows (a window here,
+      under the typing, would keep PostgreSQL from typing them in parallel).
     """
     table = sql.Identifier(*entity.staging_table.split("."))
     delivered = [c.name for c in entity.columns]
     columns = sql.SQL(", ").join(sql.Identifier("baris", c) for c, _ in LINEAGE + tuple((d, "") for d in delivered))
     hashed = sql.SQL(", ").join(sql.Identifier("baris", c) for c in delivered)
     return sql.SQL("""select
-    hashed.*,
-    row_number() over (partition by hashed.submission_id, hashed.row_hash order by hashed.source_row) > 1
-        as is_baris_kembar
-from (
-    select
-        {columns},
-        pengajuan.source as sumber,
-        pengajuan.periode,
-        pengajuan.label,
-        pengajuan.as_of,
-        md5(row({hashed})::text) as row_hash
-    from {table} as baris
-    inner join audit.submission as pengajuan on baris.submission_id = pengajuan.submission_id
-    where baris.submission_id = coalesce(util.submission_in_build(), baris.submission_id)
-) as hashed""").format(columns=columns, hashed=hashed, table=table)
+    {columns},
+    pengajuan.source as sumber,
+    pengajuan.periode,
+    pengajuan.label,
+    pengajuan.as_of,
+    md5(row({hashed})::text) as row_hash
+from {table} as baris
+inner join audit.submission as pengajuan on baris.submission_id = pengajuan.submission_id
+where baris.submission_id = coalesce(util.submission_in_build(), baris.submission_id)""").format(
+        columns=columns, hashed=hashed, table=table)
 
 
 def ensure(cur) -> None:

@@ -5,7 +5,7 @@
 with
 
 source as (
-    -- the staging rows with their submission's declarations, row_hash and is_baris_kembar (bansos360.staging)
+    -- the staging rows with their submission's declarations and row hash (bansos360.staging)
     select * from staging.desa_alias_baris
 ),
 

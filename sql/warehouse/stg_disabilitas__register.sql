@@ -3,7 +3,7 @@
 with
 
 source as (
-    -- the staging rows with their submission's declarations, row_hash and is_baris_kembar (bansos360.staging)
+    -- the staging rows with their submission's declarations and row hash (bansos360.staging)
     select * from staging.disabilitas_baris
 ),
 
@@ -36,7 +36,7 @@ renamed as materialized (
         -- dates
         util.isian(source.tanggal_lahir) as tgl_lahir_mentah,
         util.tanggal(source.tanggal_lahir) as tgl_lahir,
-        source.is_baris_kembar as is_exact_duplicate
+        source.row_hash
     from source
 ),
 
@@ -44,7 +44,10 @@ final as (
     select
         renamed.*,
         renamed.tgl_lahir_mentah is not null and renamed.tgl_lahir is null as is_tgl_lahir_tidak_valid,
-        not renamed.is_nik_rusak and util.is_nik_valid(renamed.nik) as is_nik_valid
+        not renamed.is_nik_rusak and util.is_nik_valid(renamed.nik) as is_nik_valid,
+        row_number() over (
+            partition by renamed.submission_id, renamed.row_hash order by renamed.source_row
+        ) > 1 as is_exact_duplicate
     from renamed
 )
 

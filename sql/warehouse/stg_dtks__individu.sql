@@ -5,7 +5,7 @@
 with
 
 source as (
-    -- the staging rows with their submission's declarations, row_hash and is_baris_kembar (bansos360.staging)
+    -- the staging rows with their submission's declarations and row hash (bansos360.staging)
     select * from staging.dtks_art_baris
 ),
 
@@ -70,7 +70,7 @@ renamed as materialized (
         -- dates
         util.isian(source.tgllahir) as tgl_lahir_mentah,
         util.tanggal(source.tgllahir) as tgl_lahir,
-        source.is_baris_kembar as is_exact_duplicate
+        source.row_hash
     from source
 ),
 
@@ -79,7 +79,10 @@ final as (
         renamed.*,
         renamed.tgl_lahir_mentah is not null and renamed.tgl_lahir is null as is_tgl_lahir_tidak_valid,
         not renamed.is_nik_rusak and util.is_nik_valid(renamed.nik) as is_nik_valid,
-        not renamed.is_nokk_rusak and util.is_kk_valid(renamed.nokk) as is_nokk_valid
+        not renamed.is_nokk_rusak and util.is_kk_valid(renamed.nokk) as is_nokk_valid,
+        row_number() over (
+            partition by renamed.submission_id, renamed.row_hash order by renamed.source_row
+        ) > 1 as is_exact_duplicate
     from renamed
 )
 

@@ -5,11 +5,12 @@
 with
 
 source as (
-    -- the staging rows with their submission's declarations, row_hash and is_baris_kembar (bansos360.staging)
+    -- the staging rows with their submission's declarations and row hash (bansos360.staging)
     select * from staging.dtks_rt_baris
 ),
 
-renamed as (
+-- materialized: each cleaned column is computed once, however often the flags and windows below read it
+renamed as materialized (
     select
         -- ids
         source.submission_id,
@@ -92,12 +93,17 @@ renamed as (
         util.angka(source.sta_rastra) as sta_rastra,
         util.angka(source.sta_kur) as sta_kur,
         util.angka(source.sta_keberadaan_rt) as sta_keberadaan_rt,
-        source.is_baris_kembar as is_exact_duplicate
+        source.row_hash
     from source
 ),
 
 final as (
-    select renamed.* from renamed
+    select
+        renamed.*,
+        row_number() over (
+            partition by renamed.submission_id, renamed.row_hash order by renamed.source_row
+        ) > 1 as is_exact_duplicate
+    from renamed
 )
 
 select * from final

@@ -3,11 +3,12 @@
 with
 
 source as (
-    -- the staging rows with their submission's declarations, row_hash and is_baris_kembar (bansos360.staging)
+    -- the staging rows with their submission's declarations and row hash (bansos360.staging)
     select * from staging.ref_wilayah_baris
 ),
 
-renamed as (
+-- materialized: each cleaned column is computed once, however often the flags and windows below read it
+renamed as materialized (
     select
         source.submission_id,
         source.source_file_id,
@@ -22,12 +23,17 @@ renamed as (
         coalesce(util.isian(source.status_kode_bps), 'resmi') as status_kode_bps,
         util.kunci_kecamatan(source.nama_kec) as kunci_kec,
         util.kunci_desa(source.nama_desa) as kunci_desa,
-        source.is_baris_kembar as is_exact_duplicate
+        source.row_hash
     from source
 ),
 
 final as (
-    select renamed.* from renamed
+    select
+        renamed.*,
+        row_number() over (
+            partition by renamed.submission_id, renamed.row_hash order by renamed.source_row
+        ) > 1 as is_exact_duplicate
+    from renamed
 )
 
 select * from final

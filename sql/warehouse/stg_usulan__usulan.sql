@@ -3,7 +3,7 @@
 with
 
 source as (
-    -- the staging rows with their submission's declarations, row_hash and is_baris_kembar (bansos360.staging)
+    -- the staging rows with their submission's declarations and row hash (bansos360.staging)
     select * from staging.usulan_baris
 ),
 
@@ -32,7 +32,7 @@ renamed as materialized (
         util.is_nomor_rusak(source.nik, 'nik' = any(string_to_array(source.numeric_cells, ','))) as is_nik_rusak,
         util.is_nomor_rusak(source.nokk, 'nokk' = any(string_to_array(source.numeric_cells, ',')))
             as is_nokk_rusak,
-        source.is_baris_kembar as is_exact_duplicate
+        source.row_hash
     from source
 ),
 
@@ -40,7 +40,10 @@ final as (
     select
         renamed.*,
         not renamed.is_nik_rusak and util.is_nik_valid(renamed.nik) as is_nik_valid,
-        not renamed.is_nokk_rusak and util.is_kk_valid(renamed.nokk) as is_nokk_valid
+        not renamed.is_nokk_rusak and util.is_kk_valid(renamed.nokk) as is_nokk_valid,
+        row_number() over (
+            partition by renamed.submission_id, renamed.row_hash order by renamed.source_row
+        ) > 1 as is_exact_duplicate
     from renamed
 )
 

@@ -3,6 +3,7 @@ same rows (cells, row numbers, lineage) — the raw gate's counts decide, never 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import psycopg2
@@ -85,3 +86,26 @@ def test_empty_lines_keep_the_copy_path(settings, tmp_path, monkeypatch, caplog,
     assert "by PostgreSQL's CSV parser" in how
     assert by_copy == by_python
     assert [r[3] for r in by_copy] == [3, 4, 7]  # file row numbers, the header being row 1
+
+
+def test_init_takes_no_lock_on_staging_when_nothing_is_missing(settings):
+    """`init` runs before most commands: with the staging tables as the contract wants them, it must not wait for
+    a refresh that is reading or building from them (an `alter table … if not exists` would)."""
+    from bansos360 import pipeline, sources
+
+    reader = psycopg2.connect(settings.database_url)
+    try:
+        with reader.cursor() as cur:  # a build in progress: its transaction holds the staging tables
+            for entity in sources.staging_entities():
+                cur.execute(f"select count(*) from {entity.staging_table}")  # noqa: S608 - names from the contract
+        options = "-c lock_timeout=2s"
+        pipeline.init(dataclasses.replace(settings, database_url=settings.database_url + "?options="
+                                          + options.replace(" ", "%20").replace("=", "%3D")))
+    finally:
+        reader.close()
+    # a column the contract names and the table lacks is added by the next init
+    with psycopg2.connect(settings.database_url) as conn, conn.cursor() as cur:  # its rows view and model go too
+        cur.execute("alter table staging.usulan drop column nama cascade")
+    pipeline.init(settings)
+    assert query(settings, "select count(*) from information_schema.columns where table_schema = 'staging' "
+                           "and table_name = 'usulan' and column_name = 'nama'") == [(1,)]

@@ -117,13 +117,14 @@ class Lineage:
             elif schema == "warehouse" and name in self.models:
                 out.append(self._model(name))
             elif schema == "warehouse":
-                out.append(Node("registri", f"warehouse.{name}",
-                                "sql/migrations; diisi oleh / filled by warehouse.init, bansos360 program"))
+                out.append(Node("registri", f"warehouse.{name}", "sql/migrations; diisi oleh / filled by "
+                                "warehouse.init (data bawaan / shipped data) atau/or bansos360 program"))
             elif schema == "staging":
                 out.append(self._rows(f"staging.{name}"))
             elif schema == "audit":
                 fed = [Node("sumber", *AUDIT_SOURCES[name])] if name in AUDIT_SOURCES else []
-                out.append(Node("audit", f"audit.{name}", "sql/migrations; diisi oleh / filled by bansos360", fed))
+                out.append(Node("audit", f"audit.{name}", "sql/migrations; diisi oleh / filled by " + (
+                    "bansos360 superset akses" if fed else "intake"), fed))
         return out
 
     def _mart(self, name: str) -> Node:

@@ -201,26 +201,34 @@ where baris.submission_id = coalesce(util.submission_in_build(), baris.submissio
 def ensure(cur) -> None:
     """The staging tables and their rows views, from the input contract (bansos360.sources).
 
-    In the caller's transaction: a table or a column the contract names and the database lacks is added
+    In the caller's transaction: a table, index or column the contract names and the database lacks is added
     (unlogged: staging is rebuilt from the lake by any refresh); a rows view whose definition changed is made
-    again. A staging model dropped with its view is made again by warehouse.init, which runs this first.
+    again. A staging model dropped with its view is made again by warehouse.init, which runs this first. What
+    exists already is left alone without a lock: `init` runs before most commands, and an `alter table` would wait
+    for a refresh that is building from the table (and hold up everyone behind it).
     """
     cur.execute("select name, sha256 from warehouse.model_version where name like %s", ("staging.%",))
     applied = dict(cur.fetchall())
+    cur.execute("select c.relnamespace::regnamespace::text || '.' || c.relname, a.attname from pg_class as c "
+                "left join pg_attribute as a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped "
+                "where c.relnamespace = 'staging'::regnamespace")
+    existing: dict[str, set[str]] = {}
+    for relation, column in cur.fetchall():
+        existing.setdefault(relation, set()).add(column)
     for entity in sources.staging_entities():
         schema, name = entity.staging_table.split(".")
-        table = sql.Identifier(schema, name)
-        cur.execute(sql.SQL("create unlogged table if not exists {} ({})").format(
-            table, sql.SQL(", ").join(sql.SQL("{} " + kind).format(sql.Identifier(c)) for c, kind in LINEAGE)))
-        cur.execute(sql.SQL("create index if not exists {} on {} (submission_id)").format(
-            sql.Identifier(f"{name}_submission_id_idx"), table))
+        table, index = sql.Identifier(schema, name), f"{name}_submission_id_idx"
+        if entity.staging_table not in existing:
+            cur.execute(sql.SQL("create unlogged table {} ({})").format(
+                table, sql.SQL(", ").join(sql.SQL("{} " + kind).format(sql.Identifier(c)) for c, kind in LINEAGE)))
+        if f"{schema}.{index}" not in existing:
+            cur.execute(sql.SQL("create index {} on {} (submission_id)").format(sql.Identifier(index), table))
         for c in entity.columns:
-            cur.execute(sql.SQL("alter table {} add column if not exists {} text").format(
-                table, sql.Identifier(c.name)))
+            if c.name not in existing.get(entity.staging_table, set()):
+                cur.execute(sql.SQL("alter table {} add column {} text").format(table, sql.Identifier(c.name)))
         view, definition = rows_view(entity), rows_view_sql(entity).as_string(cur.connection)
         digest = hashlib.sha256(definition.encode()).hexdigest()
-        cur.execute("select to_regclass(%s) is not null", (view,))
-        if applied.get(view) == digest and cur.fetchone()[0]:
+        if applied.get(view) == digest and view in existing:
             continue
         cur.execute(sql.SQL("drop view if exists {} cascade").format(sql.Identifier(*view.split("."))))
         cur.execute(sql.SQL("create view {} as ").format(sql.Identifier(*view.split("."))) + sql.SQL(definition))

@@ -66,7 +66,8 @@ def test_failed_mart_build_leaves_the_live_marts(settings, lake, tmp_path):
     before = live_figures(settings)
     broken = tmp_path / "sql"
     shutil.copytree(settings.sql_dir, broken)
-    (broken / "marts" / "mart_disabilitas.sql").write_text("select 1 / 0 as kode_kec")
+    # the build adds the names of the place columns (models.yml: nama_tempat), so the broken model has both
+    (broken / "marts" / "mart_disabilitas.sql").write_text("select (1 / 0)::text as kode_kec, null::text as kode_desa")
     s2 = dataclasses.replace(settings, sql_dir=broken)
     second = submit(s2, lake / JULI, "dtks")
     approve(s2, second["submission_id"])

@@ -67,6 +67,22 @@ def migrate(conn: psycopg2.extensions.connection, sql_dir: Path) -> list[str]:
     return applied
 
 
+def versions(cur, table: str) -> dict[str, str]:
+    """The versions (SHA-256 by name) that ``warehouse.<table>`` records of what is in the database.
+
+    ``model_version``: the warehouse models and the staging rows views; ``function_version``: the function families.
+    """
+    cur.execute(sql.SQL("select name, sha256 from {}").format(sql.Identifier("warehouse", table)))
+    return dict(cur.fetchall())
+
+
+def record_version(cur, table: str, name: str, sha256: str) -> None:
+    """Record in ``warehouse.<table>`` the version of what was just created under ``name``."""
+    cur.execute(sql.SQL("insert into {} (name, sha256) values (%s, %s) on conflict (name) do update "
+                        "set sha256 = excluded.sha256, applied_at = now()").format(
+        sql.Identifier("warehouse", table)), (name, sha256))
+
+
 def ensure_database(server_url: str, name: str) -> None:
     """Create database ``name`` on the server of ``server_url`` unless it exists (Airflow's, Superset's).
 

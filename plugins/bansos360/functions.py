@@ -14,8 +14,10 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
+
+from bansos360 import db
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +32,9 @@ class Family:
     name: str
     path: Path
 
-    @property
+    @cached_property
     def text(self) -> str:
-        return self.path.read_text()
+        return self.path.read_text()  # read once: families() keeps one Family per file for the process
 
     @property
     def sha256(self) -> str:
@@ -79,19 +81,14 @@ def apply(cur, sql_dir: Path) -> set[str]:
     be rebuilt. A family applied for the first time (a new database, or one whose functions migrations made) only
     records its version.
     """
-    cur.execute("select name, sha256 from warehouse.function_version")
-    applied = dict(cur.fetchall())
+    applied = db.versions(cur, "function_version")
     changed: set[str] = set()
     for f in families(sql_dir):
         if applied.get(f.name) == f.sha256:
             continue
         log.info("applying the functions of %s", f.path.name)
         cur.execute(f.text)
-        cur.execute(
-            "insert into warehouse.function_version (name, sha256) values (%s, %s) "
-            "on conflict (name) do update set sha256 = excluded.sha256, applied_at = now()",
-            (f.name, f.sha256),
-        )
+        db.record_version(cur, "function_version", f.name, f.sha256)
         if f.name in applied:
             changed.add(f.name)
     return changed

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import psycopg2
 from psycopg2 import sql
 
-from bansos360 import lake, progress, readers, sources
+from bansos360 import db, lake, progress, readers, sources
 
 log = logging.getLogger(__name__)
 
@@ -207,8 +207,7 @@ def ensure(cur) -> None:
     exists already is left alone without a lock: `init` runs before most commands, and an `alter table` would wait
     for a refresh that is building from the table (and hold up everyone behind it).
     """
-    cur.execute("select name, sha256 from warehouse.model_version where name like %s", ("staging.%",))
-    applied = dict(cur.fetchall())
+    applied = db.versions(cur, "model_version")
     cur.execute("select c.relnamespace::regnamespace::text || '.' || c.relname, a.attname from pg_class as c "
                 "left join pg_attribute as a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped "
                 "where c.relnamespace = 'staging'::regnamespace")
@@ -232,8 +231,7 @@ def ensure(cur) -> None:
             continue
         cur.execute(sql.SQL("drop view if exists {} cascade").format(sql.Identifier(*view.split("."))))
         cur.execute(sql.SQL("create view {} as ").format(sql.Identifier(*view.split("."))) + sql.SQL(definition))
-        cur.execute("insert into warehouse.model_version (name, sha256) values (%s, %s) "
-                    "on conflict (name) do update set sha256 = excluded.sha256, applied_at = now()", (view, digest))
+        db.record_version(cur, "model_version", view, digest)
 
 
 def _tables(cur, submission_id: int) -> list[sql.Composable]:

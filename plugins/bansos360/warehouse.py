@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 from psycopg2 import sql
 
-from bansos360 import functions, sources, staging
+from bansos360 import db, functions, sources, staging
 from bansos360.audit import Finding
 
 log = logging.getLogger(__name__)
@@ -88,10 +88,9 @@ def init(conn, sql_dir: Path) -> None:
         cur.execute("select pg_advisory_xact_lock(360361)")
         changed_functions = functions.apply(cur, sql_dir)
         staging.ensure(cur)  # the staging tables and the rows views the staging models read
-        cur.execute("select name, sha256 from warehouse.model_version")
-        applied = dict(cur.fetchall())
+        applied = db.versions(cur, "model_version")
         for m in models(sql_dir):
-            stale = changed_functions & functions.used(_read_sql(m, sql_dir), sql_dir)
+            stale = changed_functions & functions.used(_read_sql(m, sql_dir), sql_dir) if changed_functions else set()
             if stale:
                 log.warning("model %s uses changed functions (%s)", m.name, ", ".join(sorted(stale)))
             # a view dropped by the cascade of a table recreated before it in this loop is created again
@@ -103,11 +102,7 @@ def init(conn, sql_dir: Path) -> None:
                 cur.execute(sql.SQL("create view {} as ").format(_ident("warehouse", m.name)) + sql.SQL(m.select))
             else:
                 _init_history(cur, m, exists=m.name in applied)
-            cur.execute(
-                "insert into warehouse.model_version (name, sha256) values (%s, %s) "
-                "on conflict (name) do update set sha256 = excluded.sha256, applied_at = now()",
-                (m.name, m.sha256),
-            )
+            db.record_version(cur, "model_version", m.name, m.sha256)
         _load_registries(cur)
     conn.commit()
 

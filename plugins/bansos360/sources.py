@@ -22,6 +22,12 @@ class Column:
     aliases: tuple[str, ...] = ()
     required: bool = False
     warn_missing: bool = False  # optional, but its absence is a warning (kolom_opsional_hilang)
+    typing: str = "text"  # how the staging rows view types it: one of staging.TYPINGS
+    typed_as: str | None = None  # the name of the typed column, when it is not the column's own
+
+    @property
+    def typed_name(self) -> str:
+        return self.typed_as or self.name
 
     @property
     def keys(self) -> frozenset[str]:
@@ -85,6 +91,21 @@ ART_REQUIRED = {
 # Columns of the national layout no dashboard reads: a file without them is loaded, with a warning (a layout
 # this far from the national one may be the wrong file).
 DTKS_WARNED = {"Jumlah_ART", "Partisipasi_sekolah"}
+# How the staging rows view types a DTKS column (staging.TYPINGS): every column of the national layout is a
+# number of the code book, but these.
+DTKS_TYPING = {
+    "idbdt": ("text", None), "idartbdt": ("text", None),
+    "kdprop": ("bps2", None), "kdkab": ("bps2", None),
+    "kdkec": ("bps3", "kode_kec_bps"), "kddesa": ("bps3", "kode_desa_bps"),
+    "nik": ("nik", None), "nokk": ("no_kk", None),
+    "nama": ("name", None), "nama_krt": ("name", None), "tgllahir": ("date", "tgl_lahir"),
+    "tmplahir": ("text", "tmp_lahir"), "hubkrt": ("text", "hubkrt_teks"),
+    "namagadis_ibukandung": ("text", "nama_ibu_kandung"),
+    **{n: ("text", None) for n in (
+        "alamat", "nopesertapkh", "ruta6", "nopesertapbdt", "nopesertakks2016", "nopesertapbi", "pesertakip",
+        "nama_sls", "nomor_meter_air", "nomor_pln", "nomor_gas",
+    )},
+}
 ALIASES = {
     "TmpLahir": ("TmptLahir", "Tempat_Lahir"),
     "Ada_BPNT": ("Ada_rastra",),
@@ -99,7 +120,9 @@ def _dtks_entity(name: str, table: str, tag: str, columns_file: str, required: s
     if name == "rt":
         names.append("Status_Kesejahteraan")
     cols = tuple(
-        Column(n.lower(), ALIASES.get(n, ()), n in required, n in DTKS_WARNED) for n in names
+        Column(n.lower(), ALIASES.get(n, ()), n in required, n in DTKS_WARNED,
+               *DTKS_TYPING.get(n.lower(), ("number", None)))
+        for n in names
     )
     one_of = (("percentile", "status_kesejahteraan"),) if name == "rt" else ()
     return Entity(name, table, cols, member_tag=tag, one_of=one_of)
@@ -109,13 +132,14 @@ KPM_LIST = Entity(
     "daftar",
     "staging.daftar_kpm",
     (
-        Column("nik", ("NIK_KTP", "NIK KTP", "NO_NIK", "NIK_PENERIMA", "NO_IDENTITAS"), True),
-        Column("nama", ("NAMA_PENERIMA", "NAMA PENERIMA", "NAMA_KPM"), True),
+        Column("nik", ("NIK_KTP", "NIK KTP", "NO_NIK", "NIK_PENERIMA", "NO_IDENTITAS"), True, typing="nik"),
+        Column("nama", ("NAMA_PENERIMA", "NAMA PENERIMA", "NAMA_KPM"), True, typing="name"),
         # placed by names (kecamatan and desa) or by the Kemendagri desa code: one of each pair must be present
-        Column("kecamatan", ("NMKEC", "NM_KEC")),
-        Column("desa", ("NMKEL", "NM_KEL", "KELURAHAN", "DESA_KELURAHAN")),
-        Column("kode_desa", ("KODE_KELURAHAN", "KODE_DESA_KEMENDAGRI", "KODE_WILAYAH", "KD_DESA_KEMENDAGRI")),
-        Column("nokk", ("NO_KK", "NOKK_DTKS", "NO_KEL"), warn_missing=True),
+        Column("kecamatan", ("NMKEC", "NM_KEC"), typing="kecamatan", typed_as="nama_kec_daftar"),
+        Column("desa", ("NMKEL", "NM_KEL", "KELURAHAN", "DESA_KELURAHAN"), typing="desa", typed_as="nama_desa_daftar"),
+        Column("kode_desa", ("KODE_KELURAHAN", "KODE_DESA_KEMENDAGRI", "KODE_WILAYAH", "KD_DESA_KEMENDAGRI"),
+               typed_as="kode_desa_daftar"),
+        Column("nokk", ("NO_KK", "NOKK_DTKS", "NO_KEL"), warn_missing=True, typing="no_kk"),
         Column("alamat", (), warn_missing=True),
         Column("idartbdt"),
         Column("idsemesta"),
@@ -129,14 +153,14 @@ DISABILITAS = Entity(
     "register",
     "staging.disabilitas",
     (
-        Column("nik", (), True),
-        Column("nama", (), True),
-        Column("jenis_kelamin", (), True),
-        Column("tanggal_lahir"),
-        Column("umur"),
-        Column("jenis_disabilitas", (), True),
-        Column("kecamatan", (), True),
-        Column("desa", ("KELURAHAN", "DESA_KELURAHAN"), True),
+        Column("nik", (), True, typing="nik"),
+        Column("nama", (), True, typing="name"),
+        Column("jenis_kelamin", (), True, typing="raw"),
+        Column("tanggal_lahir", typing="date", typed_as="tgl_lahir"),
+        Column("umur", typing="number", typed_as="umur_tercatat"),
+        Column("jenis_disabilitas", (), True, typing="raw"),
+        Column("kecamatan", (), True, typing="kecamatan", typed_as="nama_kec_daftar"),
+        Column("desa", ("KELURAHAN", "DESA_KELURAHAN"), True, typing="desa", typed_as="nama_desa_daftar"),
         Column("alamat", (), warn_missing=True),
     ),
     one_of=(("tanggal_lahir", "umur"),),
@@ -148,12 +172,12 @@ USULAN = Entity(
     (
         Column("id_usulan_rt", (), True),
         Column("idbdt", (), warn_missing=True),
-        Column("nik", (), True),
-        Column("nokk", (), True),
-        Column("nama", (), warn_missing=True),
-        Column("hub_krt", (), warn_missing=True),
-        Column("kdkec", (), True),
-        Column("kddesa", (), True),
+        Column("nik", (), True, typing="nik"),
+        Column("nokk", (), True, typing="no_kk"),
+        Column("nama", (), warn_missing=True, typing="name"),
+        Column("hub_krt", (), warn_missing=True, typing="number"),
+        Column("kdkec", (), True, typing="bps3", typed_as="kode_kec_bps"),
+        Column("kddesa", (), True, typing="bps3", typed_as="kode_desa_bps"),
     ),
 )
 
@@ -162,8 +186,8 @@ DESA_ALIAS = Entity(
     "staging.desa_alias",
     (
         # a kecamatan (35.03.12) or desa (35.03.12.2005) Kemendagri code, dots optional
-        Column("kode_wilayah", ("KODE_DESA", "KODE_KEC", "KODE", "KODE_KEMENDAGRI"), True),
-        Column("ejaan", ("NAMA_ALIAS", "NAMA_DI_DAFTAR", "EJAAN_DI_DAFTAR", "NAMA_WILAYAH"), True),
+        Column("kode_wilayah", ("KODE_DESA", "KODE_KEC", "KODE", "KODE_KEMENDAGRI"), True, typing="raw"),
+        Column("ejaan", ("NAMA_ALIAS", "NAMA_DI_DAFTAR", "EJAAN_DI_DAFTAR", "NAMA_WILAYAH"), True, typing="raw"),
         Column("keterangan"),
     ),
 )
@@ -172,14 +196,15 @@ REF_WILAYAH = Entity(
     "wilayah",
     "staging.ref_wilayah",
     (
-        Column("kode_kec", (), True),
-        Column("nama_kec", (), True),
-        Column("kode_desa", (), True),
-        Column("nama_desa", (), True),
-        Column("jenis", (), True),
-        Column("kode_kec_bps", (), True),
-        Column("kode_desa_bps", (), True),
-        Column("status_kode_bps"),
+        # the codes and names as delivered, trimmed by the staging model (an empty cell stays empty)
+        Column("kode_kec", (), True, typing="raw"),
+        Column("nama_kec", (), True, typing="raw"),
+        Column("kode_desa", (), True, typing="raw"),
+        Column("nama_desa", (), True, typing="raw"),
+        Column("jenis", (), True, typing="raw"),
+        Column("kode_kec_bps", (), True, typing="bps3"),
+        Column("kode_desa_bps", (), True, typing="bps3"),
+        Column("status_kode_bps", typing="raw"),
     ),
 )
 

@@ -172,30 +172,73 @@ def rows_view(entity: sources.Entity) -> str:
     return f"{entity.staging_table}_baris"
 
 
+# How the rows view types a delivered cell, by the typing its column declares (bansos360.sources.Column.typing):
+# the typed columns, as (expression, name). ``{cell}`` is the delivered text, ``{name}`` the column's typed name,
+# ``{numeric}`` whether the file held the cell as a number (a spreadsheet that rounded a NIK).
+TYPINGS: dict[str, tuple[tuple[str, str], ...]] = {
+    "text": (("util.isian({cell})", "{name}"),),
+    "number": (("util.angka({cell})", "{name}"),),
+    "bps2": (("util.kode_bps({cell}, 2)", "{name}"),),
+    "bps3": (("util.kode_bps({cell}, 3)", "{name}"),),
+    "nik": (("util.isian({cell})", "{name}_mentah"), ("util.nomor_bersih({cell})", "{name}"),
+            ("util.is_nomor_rusak({cell}, {numeric})", "is_{name}_rusak"),
+            ("not util.is_nomor_rusak({cell}, {numeric}) and util.is_nik_valid(util.nomor_bersih({cell}))",
+             "is_{name}_valid")),
+    "no_kk": (("util.isian({cell})", "{name}_mentah"), ("util.nomor_bersih({cell})", "{name}"),
+              ("util.is_nomor_rusak({cell}, {numeric})", "is_{name}_rusak"),
+              ("not util.is_nomor_rusak({cell}, {numeric}) and util.is_kk_valid(util.nomor_bersih({cell}))",
+               "is_{name}_valid")),
+    "name": (("util.isian({cell})", "{name}"), ("util.nama_normal({cell})", "{name}_normal")),
+    "date": (("util.isian({cell})", "{name}_mentah"), ("util.tanggal({cell})", "{name}")),
+    "kecamatan": (("util.isian({cell})", "{name}"), ("util.kunci_kecamatan({cell})", "kunci_kec")),
+    "desa": (("util.isian({cell})", "{name}"), ("util.kunci_desa({cell})", "kunci_desa")),
+    # as delivered, for a rule of the staging model's own
+    "raw": (("{cell}", "{name}_asli"),),
+}
+
+
+def typed_columns(column: sources.Column) -> list[tuple[sql.Composable, str]]:
+    """The typed columns of a delivered column in the rows view, as (expression, name)."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", column.name):
+        raise ValueError(f"column name {column.name!r} is not a plain identifier")
+    cell = f"baris.{column.name}"
+    numeric = f"'{column.name}' = any(string_to_array(baris.numeric_cells, ','))"
+    return [(sql.SQL(expr.format(cell=cell, numeric=numeric)), name.format(name=column.typed_name))
+            for expr, name in TYPINGS[column.typing]]
+
+
 def rows_view_sql(entity: sources.Entity) -> sql.Composable:
     """The view a staging model reads instead of its staging table: what every one of them needs, written once.
 
     - Only the submission a warehouse build is computing (``util.submission_in_build()``), every row otherwise.
     - The submission's declared source kind (``sumber``), period, label and as-of date beside each row.
-    - ``row_hash``: the MD5 of every delivered column (no lineage column). Two rows of a submission with the same
-      hash are exact duplicates; a staging model marks the later ones after it has typed its rows (a window here,
-      under the typing, would keep PostgreSQL from typing them in parallel).
+    - Every delivered column typed as the input contract declares (``TYPINGS``), under its typed name.
+    - ``row_hash``: the MD5 of every delivered column as delivered (no lineage column). Two rows of a submission
+      with the same hash are exact duplicates; a staging model marks the later ones after it has typed its rows
+      (a window here, above the typing, would keep PostgreSQL from typing them in parallel).
     """
     table = sql.Identifier(*entity.staging_table.split("."))
-    delivered = [c.name for c in entity.columns]
-    columns = sql.SQL(", ").join(sql.Identifier("baris", c) for c, _ in LINEAGE + tuple((d, "") for d in delivered))
-    hashed = sql.SQL(", ").join(sql.Identifier("baris", c) for c in delivered)
+    lineage = sql.SQL(", ").join(sql.Identifier("baris", c) for c, _ in LINEAGE)
+    typed = sql.SQL(",\n    ").join(
+        expr + sql.SQL(" as ") + sql.Identifier(name) for c in entity.columns for expr, name in typed_columns(c))
+    hashed = sql.SQL(", ").join(sql.Identifier("baris", c.name) for c in entity.columns)
     return sql.SQL("""select
-    {columns},
+    {lineage},
     pengajuan.source as sumber,
     pengajuan.periode,
     pengajuan.label,
     pengajuan.as_of,
+    {typed},
     md5(row({hashed})::text) as row_hash
 from {table} as baris
 inner join audit.submission as pengajuan on baris.submission_id = pengajuan.submission_id
 where baris.submission_id = coalesce(util.submission_in_build(), baris.submission_id)""").format(
-        columns=columns, hashed=hashed, table=table)
+        lineage=lineage, typed=typed, hashed=hashed, table=table)
+
+
+def rows_view_definitions(cur) -> dict[str, str]:
+    """The rows views' definitions as ``ensure`` creates them, by view name."""
+    return {rows_view(e): rows_view_sql(e).as_string(cur) for e in sources.staging_entities()}
 
 
 def ensure(cur) -> None:
@@ -225,7 +268,7 @@ def ensure(cur) -> None:
         for c in entity.columns:
             if c.name not in existing.get(entity.staging_table, set()):
                 cur.execute(sql.SQL("alter table {} add column {} text").format(table, sql.Identifier(c.name)))
-        view, definition = rows_view(entity), rows_view_sql(entity).as_string(cur.connection)
+        view, definition = rows_view(entity), rows_view_sql(entity).as_string(cur)
         digest = hashlib.sha256(definition.encode()).hexdigest()
         if applied.get(view) == digest and view in existing:
             continue

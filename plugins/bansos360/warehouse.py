@@ -31,6 +31,17 @@ log = logging.getLogger(__name__)
 HISTORY_LAYOUT = "\n-- layout: list partition per submission_id"
 
 
+# Exact duplicates (docs/inputs.md): rows of one submission that are the same in what ``exact_duplicates`` names
+# (models.yml; for most staging models the row hash, every delivered cell). The first in file order is kept,
+# the later ones are marked and left out of the warehouse, and counted.
+WITH_EXACT_DUPLICATES = """select
+    stg.*,
+    row_number() over (partition by {same} order by stg.source_row) > 1 as is_exact_duplicate
+from (
+{model}
+) as stg"""
+
+
 @dataclass(frozen=True)
 class Model:
     """One SQL model: its file, how it is materialised, and its description."""
@@ -46,13 +57,17 @@ class Model:
 
     @property
     def select(self) -> str:
-        return self.path.read_text().strip().rstrip(";")
+        """The model's SQL; with ``exact_duplicates`` in models.yml, its rows marked ``is_exact_duplicate``."""
+        model = self.path.read_text().strip().rstrip(";")
+        same = self.meta.get("exact_duplicates")
+        if not same:
+            return model
+        return WITH_EXACT_DUPLICATES.format(model=model, same=", ".join(f"stg.{c}" for c in ["submission_id", *same]))
 
     @property
     def sha256(self) -> str:
-        """The model's version: its SQL, and for a history model the layout of its table too."""
-        layout = HISTORY_LAYOUT if self.materialized == "history" else ""
-        return hashlib.sha256((self.select + layout).encode()).hexdigest()
+        """The version of the model's own SQL (a history model's version also covers what it reads: ``init``)."""
+        return hashlib.sha256(self.select.encode()).hexdigest()
 
     def builds_for(self, source: str) -> bool:
         """Whether a delivery of ``source`` feeds this model; every kind that is not fixed is a programme's list."""
@@ -81,43 +96,59 @@ def _ident(*parts: str) -> sql.Composable:
 def init(conn, sql_dir: Path) -> None:
     """Create or update the warehouse's functions and objects and load the shipped registries (idempotent).
 
-    A model counts as changed when its SQL changed, or when a family of functions it uses (itself or through the
-    views it reads) changed since it was applied: a history model is then rebuilt from the lake.
+    A history model counts as changed when what its rows are computed from changed: its SQL, the SQL of every
+    model it reads (to the end), the staging rows views those read (how the input contract types each column),
+    or a family of functions any of these uses. Its history is then rebuilt from the lake. A view is made again
+    when its own SQL changed.
     """
     with conn.cursor() as cur:
         cur.execute("select pg_advisory_xact_lock(360361)")
         changed_functions = functions.apply(cur, sql_dir)
         staging.ensure(cur)  # the staging tables and the rows views the staging models read
+        rows_views = staging.rows_view_definitions(cur)
         applied = db.versions(cur, "model_version")
         for m in models(sql_dir):
-            stale = changed_functions & functions.used(_read_sql(m, sql_dir), sql_dir) if changed_functions else set()
+            upstream = _read_sql(m, sql_dir, rows_views)
+            stale = changed_functions & functions.used(upstream, sql_dir) if changed_functions else set()
             if stale:
                 log.warning("model %s uses changed functions (%s)", m.name, ", ".join(sorted(stale)))
+            version = m.sha256 if m.materialized != "history" else _sha256(upstream + HISTORY_LAYOUT)
             # a view dropped by the cascade of a table recreated before it in this loop is created again
             cur.execute("select to_regclass(%s) is not null", (f"warehouse.{m.name}",))
-            if applied.get(m.name) == m.sha256 and cur.fetchone()[0] and not stale:
+            if applied.get(m.name) == version and cur.fetchone()[0] and not stale:
                 continue
             if m.materialized == "view":
                 cur.execute(sql.SQL("drop view if exists {} cascade").format(_ident("warehouse", m.name)))
                 cur.execute(sql.SQL("create view {} as ").format(_ident("warehouse", m.name)) + sql.SQL(m.select))
             else:
                 _init_history(cur, m, exists=m.name in applied)
-            db.record_version(cur, "model_version", m.name, m.sha256)
+            db.record_version(cur, "model_version", m.name, version)
         _load_registries(cur)
     conn.commit()
 
 
-def _read_sql(m: Model, sql_dir: Path) -> str:
-    """A model's SQL and that of every warehouse model it reads, to the end (what its rows depend on)."""
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _read_sql(m: Model, sql_dir: Path, rows_views: dict[str, str]) -> str:
+    """A model's SQL, that of every warehouse model it reads, to the end, and of the staging rows views they read.
+
+    What its rows depend on; ``rows_views`` holds the rows views' definitions by name (staging.rows_view_definitions).
+    """
     by_name = {x.name: x for x in models(sql_dir)}
-    seen, todo, texts = {m.name}, [m], []
+    seen, todo, texts = {m.name}, [m.select], []
     while todo:
-        text = todo.pop().select
+        text = todo.pop()
         texts.append(text)
         for name in re.findall(r"\bwarehouse\.(\w+)", text):
             if name in by_name and name not in seen:
                 seen.add(name)
-                todo.append(by_name[name])
+                todo.append(by_name[name].select)
+        for name in re.findall(r"\b(staging\.\w+)", text):
+            if name in rows_views and name not in seen:
+                seen.add(name)
+                todo.append(rows_views[name])
     return "\n".join(texts)
 
 

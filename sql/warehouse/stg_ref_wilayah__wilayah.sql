@@ -2,38 +2,25 @@
 -- name keys used to match beneficiary lists by place name.
 with
 
-source as (
-    -- the staging rows with their submission's declarations and row hash (bansos360.staging)
+-- materialized: each row is typed once, before the window that marks exact duplicates reads it
+source as materialized (
+    -- the staging rows with their submission's declarations, typed as the input contract declares each
+    -- column (bansos360.sources, docs/inputs.md: the codes and names as delivered), and the row hash
     select * from staging.ref_wilayah_baris
-),
-
--- materialized: each cleaned column is computed once, however often the flags and windows below read it
-renamed as materialized (
-    select
-        source.submission_id,
-        source.source_file_id,
-        source.source_row,
-        btrim(source.kode_kec) as kode_kec,
-        btrim(source.kode_desa) as kode_desa,
-        util.kode_bps(source.kode_kec_bps, 3) as kode_kec_bps,
-        util.kode_bps(source.kode_desa_bps, 3) as kode_desa_bps,
-        btrim(source.nama_kec) as nama_kec,
-        btrim(source.nama_desa) as nama_desa,
-        lower(btrim(source.jenis)) as jenis,
-        coalesce(util.isian(source.status_kode_bps), 'resmi') as status_kode_bps,
-        util.kunci_kecamatan(source.nama_kec) as kunci_kec,
-        util.kunci_desa(source.nama_desa) as kunci_desa,
-        source.row_hash
-    from source
 ),
 
 final as (
     select
-        renamed.*,
-        row_number() over (
-            partition by renamed.submission_id, renamed.row_hash order by renamed.source_row
-        ) > 1 as is_exact_duplicate
-    from renamed
+        source.*,
+        btrim(source.kode_kec_asli) as kode_kec,
+        btrim(source.kode_desa_asli) as kode_desa,
+        btrim(source.nama_kec_asli) as nama_kec,
+        btrim(source.nama_desa_asli) as nama_desa,
+        lower(btrim(source.jenis_asli)) as jenis,
+        coalesce(util.isian(source.status_kode_bps_asli), 'resmi') as status_kode_bps,
+        util.kunci_kecamatan(source.nama_kec_asli) as kunci_kec,
+        util.kunci_desa(source.nama_desa_asli) as kunci_desa
+    from source
 )
 
 select * from final

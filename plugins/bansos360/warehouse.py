@@ -32,14 +32,13 @@ HISTORY_LAYOUT = "\n-- layout: list partition per submission_id"
 
 
 # Exact duplicates (docs/inputs.md): rows of one submission that are the same in what ``exact_duplicates`` names
-# (models.yml; for most staging models the row hash, every delivered cell). The first in file order is kept,
-# the later ones are marked and left out of the warehouse, and counted.
-WITH_EXACT_DUPLICATES = """select
-    stg.*,
-    row_number() over (partition by {same} order by stg.source_row) > 1 as is_exact_duplicate
+# (models.yml; for most staging models the row hash, every delivered cell). A staging model keeps the first in
+# file order; the later ones are left out of the warehouse, and counted (the staging rows minus the model's).
+WITH_EXACT_DUPLICATES_DROPPED = """select distinct on ({same}) stg.*
 from (
 {model}
-) as stg"""
+) as stg
+order by {same}, stg.source_row"""
 
 
 @dataclass(frozen=True)
@@ -57,12 +56,13 @@ class Model:
 
     @property
     def select(self) -> str:
-        """The model's SQL; with ``exact_duplicates`` in models.yml, its rows marked ``is_exact_duplicate``."""
+        """The model's SQL; with ``exact_duplicates`` in models.yml, without the later of its exact duplicates."""
         model = self.path.read_text().strip().rstrip(";")
         same = self.meta.get("exact_duplicates")
         if not same:
             return model
-        return WITH_EXACT_DUPLICATES.format(model=model, same=", ".join(f"stg.{c}" for c in ["submission_id", *same]))
+        key = ", ".join(f"stg.{c}" for c in ["submission_id", *same])
+        return WITH_EXACT_DUPLICATES_DROPPED.format(model=model, same=key)
 
     @property
     def sha256(self) -> str:

@@ -6,7 +6,6 @@ with
 
 ejaan as (
     select * from warehouse.stg_desa_alias__ejaan
-    where not is_exact_duplicate
 ),
 
 final as (

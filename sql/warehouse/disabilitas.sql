@@ -5,7 +5,6 @@ with
 
 register as (
     select * from warehouse.stg_disabilitas__register
-    where not is_exact_duplicate
 ),
 
 final as (

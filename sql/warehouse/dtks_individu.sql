@@ -4,11 +4,10 @@ with
 
 individu as (
     select * from warehouse.stg_dtks__individu
-    where not is_exact_duplicate
 ),
 
-wilayah as (
-    select * from warehouse.ref_wilayah
+padanan as (
+    select * from warehouse.padanan_bps
 ),
 
 final as (
@@ -20,8 +19,8 @@ final as (
         individu.idartbdt,
         individu.idbdt,
         individu.periode,
-        wilayah.kode_kec,
-        wilayah.kode_desa,
+        padanan.kode_kec,
+        padanan.kode_desa,
         individu.kode_kec_bps,
         individu.kode_desa_bps,
         individu.nik,
@@ -73,11 +72,10 @@ final as (
         -- dates
         individu.tgl_lahir
     from individu
-    left join wilayah
+    left join padanan
         on
-            individu.kdprop || '.' || individu.kdkab = left(wilayah.kode_kec, 5)
-            and individu.kode_kec_bps = wilayah.kode_kec_bps
-            and individu.kode_desa_bps = wilayah.kode_desa_bps
+            (individu.kdprop, individu.kdkab, individu.kode_kec_bps, individu.kode_desa_bps)
+            = (padanan.kdprop, padanan.kdkab, padanan.kode_kec_bps, padanan.kode_desa_bps)
 )
 
 select * from final

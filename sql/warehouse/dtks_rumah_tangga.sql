@@ -5,11 +5,10 @@ with
 
 rumah_tangga as (
     select * from warehouse.stg_dtks__rumah_tangga
-    where not is_exact_duplicate
 ),
 
-wilayah as (
-    select * from warehouse.ref_wilayah
+padanan as (
+    select * from warehouse.padanan_bps
 ),
 
 final as (
@@ -19,8 +18,8 @@ final as (
         rumah_tangga.source_row,
         rumah_tangga.idbdt,
         rumah_tangga.periode,
-        wilayah.kode_kec,
-        wilayah.kode_desa,
+        padanan.kode_kec,
+        padanan.kode_desa,
         rumah_tangga.kode_kec_bps,
         rumah_tangga.kode_desa_bps,
         rumah_tangga.nama_krt,
@@ -93,11 +92,10 @@ final as (
         rumah_tangga.sta_kur,
         rumah_tangga.sta_keberadaan_rt
     from rumah_tangga
-    left join wilayah
+    left join padanan
         on
-            rumah_tangga.kdprop || '.' || rumah_tangga.kdkab = left(wilayah.kode_kec, 5)
-            and rumah_tangga.kode_kec_bps = wilayah.kode_kec_bps
-            and rumah_tangga.kode_desa_bps = wilayah.kode_desa_bps
+            (rumah_tangga.kdprop, rumah_tangga.kdkab, rumah_tangga.kode_kec_bps, rumah_tangga.kode_desa_bps)
+            = (padanan.kdprop, padanan.kdkab, padanan.kode_kec_bps, padanan.kode_desa_bps)
 )
 
 select * from final

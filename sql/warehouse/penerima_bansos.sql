@@ -6,7 +6,6 @@ with
 
 daftar as (
     select * from warehouse.stg_bansos__daftar_kpm
-    where not is_exact_duplicate
 ),
 
 final as (

@@ -4,7 +4,6 @@ with
 
 wilayah as (
     select * from warehouse.stg_ref_wilayah__wilayah
-    where not is_exact_duplicate
 ),
 
 final as (

@@ -1,7 +1,7 @@
 -- Staging model of the beneficiary (KPM) lists of every programme: one row per non-blank list row, typed,
 -- NIK and No. KK normalised and flagged, place names turned into match keys, a Kemendagri desa code (where
 -- the list has one) reduced to its digits. Exact duplicates (same programme, same raw NIK, same normalised
--- name) are marked (models.yml: exact_duplicates).
+-- name) are left out.
 with
 
 source as (
@@ -14,7 +14,7 @@ program as (
     select * from warehouse.program
 ),
 
--- materialized: each row is typed once, before the window that marks exact duplicates reads it
+-- materialized: each row is typed once, before the exact duplicates are sorted out (models.yml: exact_duplicates)
 renamed as materialized (
     select
         source.*,

@@ -1,7 +1,7 @@
 -- Staging model of the spelling deliveries: one row per non-blank row; the code in dotted Kemendagri form
 -- (a kecamatan `35.03.12` or a desa `35.03.12.2005`, dots optional), the spelling turned into the match key
 -- of its level. Rows whose code the published reference does not know are flagged; a row mapping the same
--- spelling key to the same code as an earlier one is an exact duplicate (models.yml: exact_duplicates).
+-- spelling key to the same code as an earlier one is an exact duplicate, left out.
 with
 
 source as (

@@ -1,8 +1,8 @@
 -- Staging model of the disability register: one row per non-blank register row, typed; gender normalised to
--- L/P, the type normalised like a name, place names turned into match keys; exact duplicates marked.
+-- L/P, the type normalised like a name, place names turned into match keys; exact duplicates left out.
 with
 
--- materialized: each row is typed once, before the window that marks exact duplicates reads it
+-- materialized: each row is typed once, before the exact duplicates are sorted out (models.yml: exact_duplicates)
 source as materialized (
     -- the staging rows with their submission's declarations, typed as the input contract declares each
     -- column (bansos360.sources, docs/inputs.md), and the row hash

@@ -2,7 +2,7 @@
 -- name keys used to match beneficiary lists by place name.
 with
 
--- materialized: each row is typed once, before the window that marks exact duplicates reads it
+-- materialized: each row is typed once, before the exact duplicates are sorted out (models.yml: exact_duplicates)
 source as materialized (
     -- the staging rows with their submission's declarations, typed as the input contract declares each
     -- column (bansos360.sources, docs/inputs.md: the codes and names as delivered), and the row hash

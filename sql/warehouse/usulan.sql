@@ -4,11 +4,10 @@ with
 
 usulan as (
     select * from warehouse.stg_usulan__usulan
-    where not is_exact_duplicate
 ),
 
-wilayah as (
-    select * from warehouse.ref_wilayah
+padanan as (
+    select * from warehouse.padanan_bps
 ),
 
 final as (
@@ -20,8 +19,8 @@ final as (
         usulan.periode,
         usulan.id_usulan_rt,
         usulan.idbdt,
-        wilayah.kode_kec,
-        wilayah.kode_desa,
+        padanan.kode_kec,
+        padanan.kode_desa,
         usulan.nik,
         usulan.nik_mentah,
         usulan.nokk,
@@ -37,10 +36,10 @@ final as (
         usulan.is_nokk_valid,
         usulan.is_nokk_rusak
     from usulan
-    left join wilayah
+    left join padanan
         on
-            usulan.kode_kec_bps = wilayah.kode_kec_bps
-            and usulan.kode_desa_bps = wilayah.kode_desa_bps
+            usulan.kode_kec_bps = padanan.kode_kec_bps
+            and usulan.kode_desa_bps = padanan.kode_desa_bps
 )
 
 select * from final

@@ -10,6 +10,10 @@ wilayah as (
     select * from warehouse.ref_wilayah
 ),
 
+tempat as (
+    select * from warehouse.nama_wilayah
+),
+
 alias_bawaan as (
     select * from warehouse.ref_desa_alias
 ),
@@ -18,29 +22,22 @@ alias_dinas as (
     select * from warehouse.desa_alias
 ),
 
-kecamatan as (
-    select distinct kode_kec from wilayah
-),
-
 keys as (
+    -- the reference's own names: each desa's, and its kecamatan's
     select distinct
-        'kecamatan' as tingkat,
-        kode_kec,
-        null::text as kode_desa,
-        kunci_kec as kunci,
+        nama.tingkat,
+        wilayah.kode_kec,
+        nama.kode_desa,
+        nama.kunci,
         1 as prioritas,
         0::bigint as submission_id
     from wilayah
+    cross join
+        lateral (
+            values ('kecamatan', null::text, wilayah.kunci_kec), ('desa', wilayah.kode_desa, wilayah.kunci_desa)
+        ) as nama (tingkat, kode_desa, kunci)
     union all
-    select
-        'desa' as tingkat,
-        kode_kec,
-        kode_desa,
-        kunci_desa as kunci,
-        1 as prioritas,
-        0::bigint as submission_id
-    from wilayah
-    union all
+    -- the shipped spelling variants of desa names
     select
         'desa' as tingkat,
         wilayah.kode_kec,
@@ -51,27 +48,17 @@ keys as (
     from alias_bawaan
     inner join wilayah on alias_bawaan.kode_desa = wilayah.kode_desa
     union all
+    -- the Dinas's spellings, of a kecamatan or of a desa, while the reference knows the code
     select
-        'kecamatan' as tingkat,
-        kecamatan.kode_kec,
-        null::text as kode_desa,
+        alias_dinas.tingkat,
+        tempat.kode_kec,
+        case when alias_dinas.tingkat = 'desa' then tempat.kode_wilayah end as kode_desa,
         alias_dinas.kunci,
         3 as prioritas,
         alias_dinas.submission_id
     from alias_dinas
-    inner join kecamatan on alias_dinas.kode_wilayah = kecamatan.kode_kec
-    where alias_dinas.tingkat = 'kecamatan'
-    union all
-    select
-        'desa' as tingkat,
-        wilayah.kode_kec,
-        wilayah.kode_desa,
-        alias_dinas.kunci,
-        3 as prioritas,
-        alias_dinas.submission_id
-    from alias_dinas
-    inner join wilayah on alias_dinas.kode_wilayah = wilayah.kode_desa
-    where alias_dinas.tingkat = 'desa'
+    inner join tempat
+        on alias_dinas.kode_wilayah = tempat.kode_wilayah and alias_dinas.tingkat = tempat.tingkat
 ),
 
 final as (

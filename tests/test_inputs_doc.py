@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bansos360 import sources
+from bansos360 import sources, staging
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "inputs.md"
 ENTITIES = {"list": sources.KPM_LIST, "disabilitas": sources.DISABILITAS, "usulan": sources.USULAN,
@@ -63,3 +63,20 @@ def test_every_alias_the_code_accepts_is_listed():
     expected = {(label, c.name.upper()): list(c.aliases) for label, e in entities.items() for c in e.columns
                 if c.aliases}
     assert listed == expected
+
+
+def test_every_typing_the_code_declares_is_listed():
+    """Each column whose typing is not its source's default, and every typing rule, is in docs/inputs.md."""
+    text = DOC.read_text().split("## How each column is typed", 1)[1].split("\n## ", 1)[0]
+    listed, rules = {}, set()
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0] not in ("source", "---"):
+            listed[(cells[0], cells[1])] = (cells[2], cells[3] or None)
+        if len(cells) == 3 and cells[0] not in ("typing", "---"):
+            rules.update(r.strip() for r in cells[0].split(","))
+    entities = {**ENTITIES, "desa_alias": sources.DESA_ALIAS, "ref_wilayah": sources.REF_WILAYAH}
+    expected = {(label, c.name.upper()): (c.typing, c.typed_as) for label, e in entities.items() for c in e.columns
+                if c.typing != ("number" if label.startswith("dtks") else "text") or c.typed_as}
+    assert listed == expected
+    assert rules == set(staging.TYPINGS)

@@ -10,7 +10,7 @@ import shutil
 import psycopg2
 import pytest
 
-from bansos360 import audit, functions, intake, pipeline, warehouse
+from bansos360 import audit, functions, intake, pipeline, staging, warehouse
 from tests.conftest import query
 from tests.helpers import approve_and_refresh, dtks_csv, dtks_rows, read_zip_member, submit, write_zip
 
@@ -137,6 +137,19 @@ def test_a_changed_function_rebuilds_the_histories_that_use_it_and_no_other(sett
     assert pipeline.refresh(settings) == []
     assert query(settings, "select count(*) from warehouse.function_version") == [
         (len(functions.families(settings.sql_dir)),)]
+
+
+def test_a_changed_typing_rebuilds_the_histories_that_read_it_and_no_other(settings, lake, monkeypatch):
+    r = submit(settings, lake / MEI, "dtks")
+    assert approve_and_refresh(settings, r["submission_id"]).state == "terbit"
+    before = snapshot(settings)
+    # a new version of how a two-digit BPS code is typed: only the DTKS files have such columns (KDPROP, KDKAB)
+    expression, name = staging.TYPINGS["bps2"][0]
+    monkeypatch.setitem(staging.TYPINGS, "bps2", ((expression.replace("{cell}", "({cell})"), name),))
+    outcomes = pipeline.refresh(settings)
+    assert [(o.submission_id, o.state) for o in outcomes] == [(r["submission_id"], "terbit")]
+    assert snapshot(settings) == before
+    assert pipeline.refresh(settings) == []
 
 
 def test_every_function_is_defined_once_in_its_family_file(settings):

@@ -113,22 +113,28 @@ def copy_floor(url: str, lake: Path) -> tuple[float, int, int]:
     return total_s, total_rows, total_bytes
 
 
-def arguments(description: str) -> argparse.ArgumentParser:
-    """The options of every benchmark: the synthetic lake's scale and seed, the report, the work folder."""
+def arguments(description: str, argv: list[str] | None, **extra: int) -> tuple[argparse.Namespace, Path, Path]:
+    """The options of every benchmark, parsed, with the work folder and the lake's folder in it (``synth-<scale>``).
+
+    Every benchmark has the synthetic lake's scale and seed, the report, the work folder and ``--reuse-lake``;
+    ``extra`` adds its own integer options (``rounds=10`` is ``--rounds``, default 10).
+    """
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--scale", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=360)
     p.add_argument("--out", default="docs/benchmarks.md")
     p.add_argument("--work", default=str(ROOT / ".bansos360-bench"))
     p.add_argument("--reuse-lake", action="store_true", help="keep a lake generated earlier with the same scale/seed")
-    return p
+    for name, default in extra.items():
+        p.add_argument(f"--{name.replace('_', '-')}", type=int, default=default)
+    args = p.parse_args(argv)
+    work = Path(args.work)
+    return args, work, work / f"synth-{args.scale}"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and write the report."""
-    args = arguments(__doc__).parse_args(argv)
-    work = Path(args.work)
-    lake_dir = work / f"synth-{args.scale}"
+    args, work, lake_dir = arguments(__doc__, argv)
     home = work / "home"
     server = embedded.start(home)
     base = server.rsplit("/", 1)[0]

@@ -125,11 +125,7 @@ def _wait_quiet(s, timeout: float = 600) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the Airflow benchmark and write its section of the report."""
-    p = arguments(__doc__)
-    p.add_argument("--port", type=int, default=18360)
-    args = p.parse_args(argv)
-    work = Path(args.work)
-    lake_dir = work / f"synth-{args.scale}"
+    args, work, lake_dir = arguments(__doc__, argv, port=18360)
     home = work / "airflow-home"
     base = dataclasses.replace(config.load(), home=home)
     airflow_runtime.stop(base)

@@ -102,11 +102,7 @@ def _open(api, charts: list[tuple[int, str]], pool) -> tuple[float, dict[str, fl
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and write the report."""
-    p = arguments(__doc__)
-    p.add_argument("--rounds", type=int, default=10)
-    args = p.parse_args(argv)
-    work = Path(args.work)
-    lake = work / f"synth-{args.scale}"
+    args, work, lake = arguments(__doc__, argv, rounds=10)
     server = embedded.start(work / "home")
     base = server.rsplit("/", 1)[0]
     admin = psycopg2.connect(base + "/postgres")

@@ -72,6 +72,44 @@ def test_a_programme_is_registered_on_the_server_without_a_release(settings, lak
     assert figures["d1"]["per_program"]["PKH"] == {"baris": 0, "nik_unik": 0}  # registered, no list yet
 
 
+def test_a_programme_limit_is_set_on_the_server_and_the_marts_follow_it(settings, lake):
+    env = {**os.environ, "BANSOS360_DATABASE_URL": settings.database_url, "BANSOS360_LAKE": str(settings.lake)}
+    shipped = {p["kode"]: p["desil_maks"] for p in json.loads(run("program", "list", env=env).stdout)}
+    assert shipped == {"PKH": 4, "SEMBAKO": 5, "BST": None, "KPE": None}  # data/program.csv
+    sub = json.loads(run("submit", str(lake / "files/BNBA KPE 2020.csv"), "--source", "kpe", "--by", "operator",
+                         "--label", "KPE 2020", "--as-of", "2020-09-01", env=env).stdout)
+    run("approve", str(sub["submission_id"]), "--by", "kabid", env=env)
+    assert [o["state"] for o in json.loads(run("refresh", env=env).stdout)] == ["terbit"]
+
+    def marts_schema() -> int:
+        with psycopg2.connect(settings.database_url) as conn, conn.cursor() as cur:
+            cur.execute("select oid from pg_namespace where nspname = 'marts'")
+            return cur.fetchone()[0]
+
+    built = marts_schema()
+    assert json.loads(run("refresh", env=env).stdout) == [] and marts_schema() == built  # nothing changed
+    for value, said in (("11", "1 sampai 10"), ("0", "1 to 10"), ("empat", "'none'")):
+        bad = run("program", "set", "--kode", "PKH", "--desil-maks", value, "--by", "kominfo", env=env, check=False)
+        assert bad.returncode == 1 and said in bad.stderr
+    unknown = run("program", "set", "--kode", "PKX", "--desil-maks", "3", "--by", "kominfo", env=env, check=False)
+    assert unknown.returncode == 1 and "is not registered" in unknown.stderr
+    changed = json.loads(run("program", "set", "--kode", "PKH", "--desil-maks", "3", "--by", "kominfo", env=env).stdout)
+    assert changed["diubah/changed"] == {"kode": "PKH", "desil_maks": {"sebelum": 4, "sesudah": 3}}
+    run("program", "set", "--kode", "KPE", "--desil-maks", "none", "--by", "kominfo", env=env)
+    limits = {p["kode"]: p["desil_maks"] for p in json.loads(run("program", "list", env=env).stdout)}
+    assert limits == {"PKH": 3, "SEMBAKO": 5, "BST": None, "KPE": None}
+    with psycopg2.connect(settings.database_url) as conn, conn.cursor() as cur:
+        cur.execute("select kunci, tindakan, isi, oleh from audit.registri_perubahan order by perubahan_id")
+        assert cur.fetchall() == [
+            ("PKH", "ubah", {"desil_maks": {"sebelum": 4, "sesudah": 3}}, "kominfo"),
+            ("KPE", "ubah", {"desil_maks": {"sebelum": None, "sesudah": None}}, "kominfo")]
+    # no delivery waits, but the marts read the registry: the next refresh builds them again, once
+    assert json.loads(run("refresh", env=env).stdout) == []
+    rebuilt = marts_schema()
+    assert rebuilt != built
+    assert json.loads(run("refresh", env=env).stdout) == [] and marts_schema() == rebuilt
+
+
 def test_embedded_default_starts_and_stops(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "BANSOS360_DATABASE_URL"}
     env["BANSOS360_HOME"] = str(tmp_path / "home")

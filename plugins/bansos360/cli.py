@@ -150,6 +150,17 @@ def cmd_program(args) -> int:
                 return 1
             conn.commit()
             _print({"terdaftar/registered": row})
+        elif args.action == "set":
+            if not (args.kode and args.desil_maks and args.by):
+                print("program set: --kode, --desil-maks dan --by wajib / are required", file=sys.stderr)
+                return 2
+            try:
+                row = registry.program_set(cur, args.kode, args.desil_maks, args.by)
+            except registry.RegistryError as exc:
+                print(str(exc), file=sys.stderr)
+                return 1
+            conn.commit()
+            _print({"diubah/changed": row})
         else:
             _print(registry.program_list(cur))
     return 0
@@ -315,12 +326,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_superset)
 
     s = sub.add_parser("program", help="registri program bansos / the programme registry")
-    s.add_argument("action", choices=["list", "add"])
-    s.add_argument("--kode", help="with add: the programme code lists and charts show, e.g. BLT-DD")
+    s.add_argument("action", choices=["list", "add", "set"])
+    s.add_argument("--kode", help="with add and set: the programme code lists and charts show, e.g. BLT-DD")
     s.add_argument("--sumber", help="with add: its source kind, the name its lists are submitted under, e.g. blt_dd")
     s.add_argument("--nama", help="with add: the full name, e.g. 'Bantuan Langsung Tunai Dana Desa'")
     s.add_argument("--pemilik", help="with add: who runs it, e.g. 'Pemerintah Desa'")
-    s.add_argument("--by", help="with add: who registers it (recorded in audit.registri_perubahan)")
+    s.add_argument("--desil-maks", help="with set: the highest DTSEN desil the programme is meant for, 1-10, or "
+                   "'none' for no limit (recipients above it are inclusion-error candidates)")
+    s.add_argument("--by", help="with add and set: who changes the registry (recorded in audit.registri_perubahan)")
     s.set_defaults(func=cmd_program)
 
     s = sub.add_parser("db", help="server PostgreSQL bawaan / the embedded PostgreSQL")

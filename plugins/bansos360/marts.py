@@ -89,6 +89,9 @@ def build(conn, settings) -> dict[str, float]:
         for (aside,) in cur.fetchall():  # marts set aside by an earlier swap while readers held them
             cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(aside)))
         cur.execute(sql.SQL("create schema {}").format(sql.Identifier(NEXT)))
+        # what the marts are built from besides the warehouse, read before the models read it (``stale``)
+        cur.execute(sql.SQL("comment on schema {} is {}").format(
+            sql.Identifier(NEXT), sql.Literal(_built_from(cur))))
     conn.commit()
     # a kecamatan of a newly published region reference gets its role, and its password where the secret is known
     db_access.ensure_roles(conn, os.environ.get("BANSOS360_DB_ROLE_SECRET"), only_new=True)
@@ -250,6 +253,30 @@ def _drop_old(conn) -> None:
             aside = f"{OLD}_{cur.fetchone()[0]}"
             cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(OLD), sql.Identifier(aside)))
         conn.commit()
+
+
+# Besides the warehouse, the marts read the programme registry (warehouse.program: its codes, names and desil
+# limits), which the Dinas changes without a delivery (bansos360 program). Its digest is the comment of the
+# marts schema, so the live marts say which state of it they were built from.
+_REGISTRY_DIGEST = ("select md5(coalesce(string_agg(row(kode, sumber, nama, pemilik, desil_maks)::text, ',' "
+                    "order by kode), '')) from warehouse.program")
+
+
+def _built_from(cur) -> str:
+    cur.execute(_REGISTRY_DIGEST)
+    return f"registri_program:{cur.fetchone()[0]}"
+
+
+def stale(conn) -> bool:
+    """Whether the live marts were built from another state of the programme registry than today's.
+
+    The refresh then rebuilds them even with no delivery waiting. Live marts of a release before this check
+    carry no digest and count as stale once.
+    """
+    with conn.cursor() as cur:
+        cur.execute("select obj_description(oid, 'pg_namespace') from pg_namespace where nspname = %s", (LIVE,))
+        row = cur.fetchone()
+        return row is not None and row[0] != _built_from(cur)
 
 
 def published(conn) -> bool:

@@ -291,7 +291,8 @@ def gate_warehouse(settings, batch: list[Outcome]) -> list[Outcome]:
 
 
 def _marts_needed(conn, batch: list[Outcome]) -> bool:
-    return any(o.going for o in batch) or not marts.published(conn)
+    """A delivery of the batch goes on, there are no live marts, or the programme registry changed since."""
+    return any(o.going for o in batch) or not marts.published(conn) or marts.stale(conn)
 
 
 def _fail_batch(conn, batch: list[Outcome], findings: list[Finding]) -> None:

@@ -23,7 +23,7 @@ class RegistryError(ValueError):
 
 def program_list(cur) -> list[dict]:
     """Every registered programme, in registration order."""
-    cur.execute("select kode, sumber, nama, pemilik, bawaan, terdaftar_pada, terdaftar_oleh "
+    cur.execute("select kode, sumber, nama, pemilik, desil_maks, bawaan, terdaftar_pada, terdaftar_oleh "
                 "from warehouse.program order by urutan")
     cols = [d.name for d in cur.description]
     return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
@@ -61,3 +61,30 @@ def program_add(cur, kode: str, sumber: str, nama: str, pemilik: str, by: str) -
     cur.execute("insert into audit.registri_perubahan (registri, kunci, tindakan, isi, oleh) "
                 "values ('program', %s, 'tambah', %s, %s)", (kode, Json(row), by))
     return row
+
+
+def program_set(cur, kode: str, desil_maks: str, by: str) -> dict:
+    """Set a programme's highest DTSEN desil (``1``-``10``, or ``none`` for no limit), in the caller's transaction.
+
+    Recorded in ``audit.registri_perubahan`` with the value before and after. The marts read the registry: the
+    next refresh rebuilds them, also when no submission is waiting (``marts.stale``).
+    """
+    text = desil_maks.strip().lower()
+    if text in ("none", "tidak", "-"):
+        value = None
+    elif text.isdigit() and 1 <= int(text) <= 10:
+        value = int(text)
+    else:
+        raise RegistryError(f"--desil-maks '{desil_maks}' harus 1 sampai 10 atau 'none' (tanpa batas) / "
+                            f"--desil-maks '{desil_maks}' must be 1 to 10 or 'none' (no limit)")
+    if not by.strip():
+        raise RegistryError("--by wajib diisi / --by is required")
+    cur.execute("select desil_maks from warehouse.program where kode = %s for update", (kode,))
+    row = cur.fetchone()
+    if row is None:
+        raise RegistryError(f"program {kode} tidak terdaftar / programme {kode} is not registered")
+    cur.execute("update warehouse.program set desil_maks = %s where kode = %s", (value, kode))
+    change = {"desil_maks": {"sebelum": row[0], "sesudah": value}}
+    cur.execute("insert into audit.registri_perubahan (registri, kunci, tindakan, isi, oleh) "
+                "values ('program', %s, 'ubah', %s, %s)", (kode, Json(change), by))
+    return {"kode": kode, **change}

@@ -217,17 +217,19 @@ class Program:
     sumber: str
     nama: str
     pemilik: str
+    desil_maks: int | None = None  # the highest DTSEN desil it is meant for (dashboard 13); None: no limit
 
 
 def shipped_programs() -> tuple[Program, ...]:
     """The programmes of the report, shipped in ``data/program.csv``: ``bansos360 init`` registers the missing."""
     text = resources.files("bansos360").joinpath("data", "program.csv").read_text()
-    return tuple(Program(**row) for row in csv.DictReader(text.splitlines()))
+    return tuple(Program(**{**row, "desil_maks": int(row["desil_maks"]) if row["desil_maks"] else None})
+                 for row in csv.DictReader(text.splitlines()))
 
 
 def programs(cur) -> tuple[Program, ...]:
     """The programme registry as the database holds it now, in the order the programmes were registered."""
-    cur.execute("select kode, sumber, nama, pemilik from warehouse.program order by urutan")
+    cur.execute("select kode, sumber, nama, pemilik, desil_maks from warehouse.program order by urutan")
     return tuple(Program(*row) for row in cur.fetchall())
 
 

@@ -176,8 +176,9 @@ def _load_registries(cur) -> None:
     # the programmes of the report; a programme the Dinas registered (bansos360 program add) is never touched
     for p in sources.shipped_programs():
         cur.execute(
-            "insert into warehouse.program (kode, sumber, nama, pemilik, bawaan, terdaftar_oleh) "
-            "values (%s, %s, %s, %s, true, 'rilis') on conflict do nothing", (p.kode, p.sumber, p.nama, p.pemilik))
+            "insert into warehouse.program (kode, sumber, nama, pemilik, desil_maks, bawaan, terdaftar_oleh) "
+            "values (%s, %s, %s, %s, %s, true, 'rilis') on conflict do nothing",
+            (p.kode, p.sumber, p.nama, p.pemilik, p.desil_maks))
     for table, file in (("ref_desa_alias", "desa_alias.csv"),):
         text = resources.files("bansos360").joinpath("data", file).read_text()
         header = next(csv.reader(io.StringIO(text)))

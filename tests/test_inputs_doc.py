@@ -9,7 +9,8 @@ from bansos360 import sources, staging
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "inputs.md"
 ENTITIES = {"list": sources.KPM_LIST, "disabilitas": sources.DISABILITAS, "usulan": sources.USULAN,
-            "dtks RT": sources.fixed_kinds()["dtks"].entities[0], "dtks ART": sources.fixed_kinds()["dtks"].entities[1]}
+            "dtsen": sources.DTSEN, "dtks RT": sources.fixed_kinds()["dtks"].entities[0],
+            "dtks ART": sources.fixed_kinds()["dtks"].entities[1]}
 
 
 def _status(entity: sources.Entity, column: sources.Column) -> str:

@@ -116,6 +116,8 @@ class Lineage:
                 out.append(self._mart(name))
             elif schema == "warehouse" and name in self.models:
                 out.append(self._model(name))
+            elif schema == "warehouse" and name.removesuffix("_riwayat") in self.models:
+                out.append(self._model(name.removesuffix("_riwayat")))  # the history of every delivery
             elif schema == "warehouse":
                 out.append(Node("registri", f"warehouse.{name}", "sql/migrations; diisi oleh / filled by "
                                 "warehouse.init (data bawaan / shipped data) atau/or bansos360 program"))

@@ -138,7 +138,7 @@ KPM_LIST = Entity(
         Column("kecamatan", ("NMKEC", "NM_KEC"), typing="kecamatan", typed_as="nama_kec_daftar"),
         Column("desa", ("NMKEL", "NM_KEL", "KELURAHAN", "DESA_KELURAHAN"), typing="desa", typed_as="nama_desa_daftar"),
         Column("kode_desa", ("KODE_KELURAHAN", "KODE_DESA_KEMENDAGRI", "KODE_WILAYAH", "KD_DESA_KEMENDAGRI"),
-               typed_as="kode_desa_daftar"),
+               typing="kode_desa", typed_as="kode_desa_daftar"),
         Column("nokk", ("NO_KK", "NOKK_DTKS", "NO_KEL"), warn_missing=True, typing="no_kk"),
         Column("alamat", (), warn_missing=True),
         Column("idartbdt"),
@@ -179,6 +179,28 @@ USULAN = Entity(
         Column("kdkec", (), True, typing="bps3", typed_as="kode_kec_bps"),
         Column("kddesa", (), True, typing="bps3", typed_as="kode_desa_bps"),
     ),
+)
+
+# One update of the DTSEN extract (docs/inputs.md, "DTSEN"): one row per individual, carrying its family's id and
+# desil. Located by a Kemendagri desa code (ten digits or dotted) or by kecamatan and desa names, as the lists.
+DTSEN = Entity(
+    "dtsen",
+    "staging.dtsen",
+    (
+        Column("id_keluarga", ("ID_KEL", "IDKELUARGA", "ID_DTSEN"), True),
+        Column("nokk", ("NO_KK", "NOMOR_KK"), typing="no_kk"),
+        Column("nik", ("NO_NIK", "NIK_ART"), True, typing="nik"),
+        Column("nama", ("NAMA_ART", "NAMA_LENGKAP"), typing="name"),
+        Column("hub_kel", ("HUBUNGAN_KELUARGA", "HUB_KK"), typing="raw"),
+        Column("jenis_kelamin", ("JK", "JNS_KEL"), typing="raw"),
+        Column("tgl_lahir", ("TANGGAL_LAHIR",), typing="date"),
+        Column("desil", ("DESIL_NASIONAL", "PERINGKAT_DESIL"), True, typing="raw"),
+        Column("kode_desa", ("KODE_WILAYAH", "KD_DESA_DAGRI"), typing="kode_desa", typed_as="kode_desa_daftar"),
+        Column("kecamatan", (), typing="kecamatan", typed_as="nama_kec_daftar"),
+        Column("desa", ("KELURAHAN",), typing="desa", typed_as="nama_desa_daftar"),
+        Column("alamat", (), warn_missing=True),
+    ),
+    one_of=(("kecamatan", "kode_desa"), ("desa", "kode_desa")),
 )
 
 DESA_ALIAS = Entity(
@@ -251,6 +273,8 @@ def fixed_kinds() -> dict[str, SourceKind]:
             ),
             needs_periode=True,
         ),
+        SourceKind("dtsen", "DTSEN satu pemutakhiran (Data Tunggal Sosial dan Ekonomi Nasional)", (DTSEN,),
+                   needs_periode=True),
         SourceKind("disabilitas", "Register penyandang disabilitas", (DISABILITAS,)),
         SourceKind("usulan", "Usulan daerah (prelist akhir) untuk satu periode DTKS", (USULAN,), needs_periode=True),
         SourceKind("ref_wilayah", "Referensi wilayah dan padanan kode BPS-Kemendagri", (REF_WILAYAH,)),
@@ -260,8 +284,8 @@ def fixed_kinds() -> dict[str, SourceKind]:
     return {k.kind: k for k in kinds}
 
 
-#: Names a programme's source kind may not take: the fixed kinds, and the planned DTSEN register's.
-RESERVED_KINDS = frozenset({*fixed_kinds(), "dtsen"})
+#: Names a programme's source kind may not take: the fixed kinds.
+RESERVED_KINDS = frozenset(fixed_kinds())
 #: Codes a programme may not take: the register's rows share mart_wilayah_tidak_cocok.sumber with programmes.
 RESERVED_CODES = frozenset({"DISABILITAS", "DTKS", "DTSEN", "USULAN"})
 

@@ -192,6 +192,8 @@ TYPINGS: dict[str, tuple[tuple[str, str], ...]] = {
     "date": (("util.isian({cell})", "{name}_mentah"), ("util.tanggal({cell})", "{name}")),
     "kecamatan": (("util.isian({cell})", "{name}"), ("util.kunci_kecamatan({cell})", "kunci_kec")),
     "desa": (("util.isian({cell})", "{name}"), ("util.kunci_desa({cell})", "kunci_desa")),
+    "kode_desa": (("util.isian({cell})", "{name}"), ("nullif(regexp_replace({cell}, '[^0-9]', '', 'g'), '')",
+                                                     "kunci_kode_desa")),
     # as delivered, for a rule of the staging model's own
     "raw": (("{cell}", "{name}_asli"),),
 }

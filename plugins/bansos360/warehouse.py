@@ -41,6 +41,34 @@ from (
 order by {same}, stg.source_row"""
 
 
+# A row's place (docs/inputs.md, "Place names are data"), resolved when read, added to every warehouse model that
+# declares ``tempat`` in models.yml: by its Kemendagri desa code (``kunci_kode_desa``, digits only) when the
+# published reference knows it (``tempat: kode_atau_nama``), else by its kecamatan key and then its desa key
+# within that kecamatan (warehouse.wilayah_kunci). kode_kec without kode_desa when only the kecamatan matched,
+# both NULL when neither did. The model's own columns come first.
+WITH_PLACE = """select
+    baris.*,
+    coalesce({by_code}kecamatan.kode_kec) as kode_kec,
+    coalesce({by_code_desa}desa.kode_desa) as kode_desa
+from (
+{model}
+) as baris{code_join}
+left join warehouse.wilayah_kunci as kecamatan
+    on kecamatan.tingkat = 'kecamatan' and baris.kunci_kec = kecamatan.kunci
+left join warehouse.wilayah_kunci as desa
+    on desa.tingkat = 'desa' and kecamatan.kode_kec = desa.lingkup and baris.kunci_desa = desa.kunci"""
+PLACE_BY_CODE = """
+left join warehouse.ref_wilayah as kode on baris.kunci_kode_desa = replace(kode.kode_desa, '.', '')"""
+
+
+def _with_place(model: str, how: str) -> str:
+    if how not in ("nama", "kode_atau_nama"):
+        raise ValueError(f"tempat must be 'nama' or 'kode_atau_nama', not {how!r}")
+    code = how == "kode_atau_nama"
+    return WITH_PLACE.format(model=model, by_code="kode.kode_kec, " if code else "",
+                             by_code_desa="kode.kode_desa, " if code else "", code_join=PLACE_BY_CODE if code else "")
+
+
 @dataclass(frozen=True)
 class Model:
     """One SQL model: its file, how it is materialised, and its description."""
@@ -56,8 +84,14 @@ class Model:
 
     @property
     def select(self) -> str:
-        """The model's SQL; with ``exact_duplicates`` in models.yml, without the later of its exact duplicates."""
+        """The model's SQL, with what models.yml declares of it written once here.
+
+        ``tempat``: its rows with their places (``WITH_PLACE``); ``exact_duplicates``: without the later of its exact
+        duplicates (``WITH_EXACT_DUPLICATES_DROPPED``).
+        """
         model = self.path.read_text().strip().rstrip(";")
+        if self.meta.get("tempat"):
+            return _with_place(model, self.meta["tempat"])
         same = self.meta.get("exact_duplicates")
         if not same:
             return model
@@ -142,6 +176,7 @@ def _read_sql(m: Model, sql_dir: Path, rows_views: dict[str, str]) -> str:
         text = todo.pop()
         texts.append(text)
         for name in re.findall(r"\bwarehouse\.(\w+)", text):
+            name = name if name in by_name else name.removesuffix("_riwayat")  # a partition being built
             if name in by_name and name not in seen:
                 seen.add(name)
                 todo.append(by_name[name].select)
@@ -311,7 +346,10 @@ def _conflicts(cur, m: Model, part: sql.Composable, file_names: dict[int, str]) 
 
 
 def _row_errors(cur, m: Model, part: sql.Composable, file_names: dict[int, str]) -> list[Finding]:
-    """Rows of a built partition that a check of the model (``row_errors`` in models.yml) refuses, by file."""
+    """Rows of a built partition that a check of the model (``row_errors`` in models.yml) names, by file.
+
+    A check refuses the delivery (``level: error``, the default) or only reports the rows (``level: warning``).
+    """
     findings = []
     for check in m.meta.get("row_errors", ()):
         # trusted: the condition is a line of models.yml
@@ -319,7 +357,7 @@ def _row_errors(cur, m: Model, part: sql.Composable, file_names: dict[int, str])
                             "group by source_file_id").format(part, sql.SQL(check["where"])))
         for file_id, rows in cur.fetchall():
             shown = ", ".join(map(str, rows[:20])) + (", …" if len(rows) > 20 else "")
-            findings.append(Finding("error", check["code"], f"{check['pesan']}: baris {shown}",
+            findings.append(Finding(check.get("level", "error"), check["code"], f"{check['pesan']}: baris {shown}",
                                     f"{check['message']}: rows {shown}", file_names.get(file_id), rows[0],
                                     check["column"]))
     return findings

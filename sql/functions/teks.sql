@@ -37,3 +37,21 @@ as $$
         ''
     )
 $$;
+
+-- Gender as L or P: the code of the national registers (1 men, 2 women) or the word, in any case and spelling
+-- of L, LAKI-LAKI, LAKI, P, PEREMPUAN, WANITA; NULL otherwise.
+create or replace function util.jenis_kelamin(raw text) returns text
+language sql immutable parallel safe
+as $$
+    select case
+        when btrim(raw) = '1' or util.nama_normal(raw) in ('L', 'LAKI LAKI', 'LAKI') then 'L'
+        when btrim(raw) = '2' or util.nama_normal(raw) in ('P', 'PEREMPUAN', 'WANITA') then 'P'
+    end
+$$;
+
+-- The head of a family: the relation code 1 or the words KEPALA KELUARGA (or KEPALA).
+create or replace function util.is_kepala_keluarga(raw text) returns boolean
+language sql immutable parallel safe
+as $$
+    select coalesce(btrim(raw) = '1' or util.nama_normal(raw) in ('KEPALA KELUARGA', 'KEPALA'), false)
+$$;

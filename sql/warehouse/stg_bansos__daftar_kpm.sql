@@ -1,7 +1,7 @@
 -- Staging model of the beneficiary (KPM) lists of every programme: one row per non-blank list row, typed,
 -- NIK and No. KK normalised and flagged, place names turned into match keys, a Kemendagri desa code (where
--- the list has one) reduced to its digits. Exact duplicates (same programme, same raw NIK, same normalised
--- name) are left out.
+-- the list has one) reduced to its digits (typing kode_desa), and the programme the list's source kind is.
+-- Exact duplicates (same programme, same raw NIK, same normalised name) are left out.
 with
 
 source as (
@@ -18,8 +18,7 @@ program as (
 renamed as materialized (
     select
         source.*,
-        program.kode as program,
-        nullif(regexp_replace(source.kode_desa_daftar, '[^0-9]', '', 'g'), '') as kunci_kode_desa
+        program.kode as program
     from source
     inner join program on source.sumber = program.sumber
 )

@@ -12,10 +12,7 @@ source as materialized (
 final as (
     select
         source.*,
-        case
-            when util.nama_normal(source.jenis_kelamin_asli) in ('L', 'LAKI LAKI', 'LAKI') then 'L'
-            when util.nama_normal(source.jenis_kelamin_asli) in ('P', 'PEREMPUAN', 'WANITA') then 'P'
-        end as jenis_kelamin,
+        util.jenis_kelamin(source.jenis_kelamin_asli) as jenis_kelamin,
         util.nama_normal(source.jenis_disabilitas_asli) as jenis_disabilitas,
         source.tgl_lahir_mentah is not null and source.tgl_lahir is null as is_tgl_lahir_tidak_valid
     from source

@@ -139,6 +139,52 @@ def figures(conn, kecamatan: str | None = None) -> dict:
         out["d12"] = {"total": t[0], "laki_laki": t[1], "perempuan": t[2],
                       "per_jenis": {j: n for j, n in jenis if j is not None}, "per_kelompok_umur": umur,
                       "di_dtks": t[3], "menerima_bansos": t[4]}
+        cur.execute("select distinct periode from marts.mart_dtsen_keluarga order by 1")
+        updates = [r[0] for r in cur.fetchall()]
+        if updates:  # DTSEN: only once an update is published
+            out["d13"] = _d13(cur, kecamatan, updates[-1], sources.programs(cur))
+            out["d14"] = _d14(cur, kecamatan, updates)
+    return out
+
+
+D13_GROUPS = ("desil_1_4", "desil_5", "desil_6_10", "tanpa_desil", "tidak_di_dtsen")
+
+
+def _d13(cur, kecamatan: str | None, latest: str, programs) -> dict:
+    """Dashboard 13 over the latest update and the current KPM (docs/definitions.md, "DTSEN")."""
+    per_program = {p.kode: dict.fromkeys(D13_GROUPS, 0) for p in programs}
+    for program, group, n in _rows(cur, """
+            select program, kelompok_dtsen, count(*) from marts.mart_dtsen_kpm {where} group by 1, 2""", kecamatan):
+        per_program[program][group] = n
+    inklusi = {p.kode: 0 for p in programs if p.desil_maks is not None}
+    for program, n in _rows(cur, """
+            select program, count(distinct nik) from marts.mart_daftar_verval {where} group by 1""",
+                            kecamatan, "alasan = 'inklusi'"):
+        inklusi[program] = n
+    keluarga, individu = _rows(cur, """
+        select count(distinct id_keluarga), count(distinct nik) filter (where is_nik_valid)
+        from marts.mart_daftar_verval {where}""", kecamatan, "alasan = 'eksklusi'")[0]
+    return {"periode_dtsen": latest, "per_program": per_program, "inklusi": inklusi,
+            "eksklusi": {"keluarga": keluarga, "individu": individu}}
+
+
+def _d14(cur, kecamatan: str | None, updates: list[str]) -> dict:
+    """Dashboard 14 per update (docs/definitions.md, "DTSEN"); the first has no change keys."""
+    out = {u: {"keluarga": 0, "individu": 0, "per_desil": {str(d): 0 for d in range(1, 11)}} for u in updates}
+    for u in updates[1:]:
+        out[u].update(dict.fromkeys(("naik", "turun", "stagnan", "baru", "keluar"), 0))
+    for periode, desil, n in _rows(cur, """
+            select periode, desil, count(*) from marts.mart_dtsen_keluarga {where} group by 1, 2""", kecamatan):
+        out[periode]["keluarga"] += n
+        if desil is not None:
+            out[periode]["per_desil"][str(desil)] = n
+    for periode, n in _rows(cur, """
+            select periode, count(distinct nik) from marts.mart_dtsen_nik {where} group by 1""", kecamatan):
+        out[periode]["individu"] = n
+    for periode, status, n in _rows(cur, """
+            select periode, status, count(*) from marts.mart_dtsen_perubahan {where} group by 1, 2""", kecamatan):
+        if status != "tanpa_desil":
+            out[periode][status] = n
     return out
 
 

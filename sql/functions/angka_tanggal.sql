@@ -65,3 +65,23 @@ as $$
         case when util.angka(percentile) between 1 and 40 then (util.angka(percentile) + 9) / 10 end
     )
 $$;
+
+-- A DTSEN desil as delivered: a whole number 1-10; anything else is no desil (NULL), reported as a warning.
+create or replace function util.desil_dtsen(raw text) returns int
+language sql immutable parallel safe
+as $$
+    select case when util.angka(raw) between 1 and 10 then util.angka(raw) end
+$$;
+
+-- The DTSEN desil group of dashboard 13 (docs/definitions.md, "DTSEN"): desil_1_4, desil_5, desil_6_10, or
+-- tanpa_desil for no desil.
+create or replace function util.kelompok_desil_dtsen(desil int) returns text
+language sql immutable parallel safe
+as $$
+    select case
+        when desil is null then 'tanpa_desil'
+        when desil <= 4 then 'desil_1_4'
+        when desil = 5 then 'desil_5'
+        else 'desil_6_10'
+    end
+$$;

@@ -15,12 +15,7 @@ final as (
         keluarga.kode_kec,
         keluarga.kode_desa,
         -- text
-        case
-            when keluarga.desil is null then 'Tanpa desil'
-            when keluarga.desil <= 4 then 'Desil 1-4'
-            when keluarga.desil = 5 then 'Desil 5'
-            else 'Desil 6-10'
-        end as kelompok_desil,
+        util.kelompok_desil_dtsen(keluarga.desil) as kelompok_desil,
         -- numbers
         keluarga.desil,
         keluarga.jumlah_baris

@@ -50,10 +50,7 @@ final as (
         (select max(terakhir.periode) from dtsen_nik as terakhir) as periode_dtsen,
         case
             when desil_q.nik is null then 'tidak_di_dtsen'
-            when desil_q.desil is null then 'tanpa_desil'
-            when desil_q.desil <= 4 then 'desil_1_4'
-            when desil_q.desil = 5 then 'desil_5'
-            else 'desil_6_10'
+            else util.kelompok_desil_dtsen(desil_q.desil)
         end as kelompok_dtsen,
         -- numbers
         desil_q.desil,

@@ -14,7 +14,7 @@ final as (
     select
         source.*,
         util.isian(source.desil_asli) as desil_mentah,
-        case when util.angka(source.desil_asli) between 1 and 10 then util.angka(source.desil_asli) end as desil,
+        util.desil_dtsen(source.desil_asli) as desil,
         util.jenis_kelamin(source.jenis_kelamin_asli) as jenis_kelamin,
         util.is_kepala_keluarga(source.hub_kel_asli) as is_kepala_keluarga
     from source

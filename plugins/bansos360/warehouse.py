@@ -90,13 +90,12 @@ class Model:
         duplicates (``WITH_EXACT_DUPLICATES_DROPPED``).
         """
         model = self.path.read_text().strip().rstrip(";")
+        if self.meta.get("exact_duplicates"):
+            key = ", ".join(f"stg.{c}" for c in ["submission_id", *self.meta["exact_duplicates"]])
+            model = WITH_EXACT_DUPLICATES_DROPPED.format(model=model, same=key)
         if self.meta.get("tempat"):
-            return _with_place(model, self.meta["tempat"])
-        same = self.meta.get("exact_duplicates")
-        if not same:
-            return model
-        key = ", ".join(f"stg.{c}" for c in ["submission_id", *same])
-        return WITH_EXACT_DUPLICATES_DROPPED.format(model=model, same=key)
+            model = _with_place(model, self.meta["tempat"])
+        return model
 
     @property
     def sha256(self) -> str:

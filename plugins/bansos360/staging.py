@@ -216,8 +216,9 @@ def rows_view_sql(entity: sources.Entity) -> sql.Composable:
     - The submission's declared source kind (``sumber``), period, label and as-of date beside each row.
     - Every delivered column typed as the input contract declares (``TYPINGS``), under its typed name.
     - ``row_hash``: the MD5 of every delivered column as delivered (no lineage column). Two rows of a submission
-      with the same hash are exact duplicates; a staging model marks the later ones after it has typed its rows
-      (a window here, above the typing, would keep PostgreSQL from typing them in parallel).
+      with the same hash are exact duplicates; the staging model leaves the later ones out after the typing
+      (``exact_duplicates`` in models.yml: a sort here, above the typing, would keep PostgreSQL from typing the
+      rows in parallel).
     """
     table = sql.Identifier(*entity.staging_table.split("."))
     lineage = sql.SQL(", ").join(sql.Identifier("baris", c) for c, _ in LINEAGE)

@@ -11,7 +11,7 @@ from bansos360 import raw_gate, sources
 from bansos360.synth import generate
 from tests.conftest import BLT_DD
 
-CONTRACT_KEYS = {"periode_terakhir", "d1", "d2", "d3", "d4", "d6", "d7", "d8", "d11", "d12"}
+CONTRACT_KEYS = {"periode_terakhir", "d1", "d2", "d3", "d4", "d6", "d7", "d8", "d11", "d12", "d13", "d14"}
 
 
 def test_same_seed_same_bytes(tmp_path):
@@ -56,6 +56,9 @@ def test_ground_truth_follows_the_contract(lake):
     assert set(truth["d6"]) == {"2018-05", "2019-07", "2019-10", "2020-01", "2020-10"}
     assert set(truth["d7"]) == {"2019-07", "2019-10", "2020-01", "2020-10"}
     assert set(truth["d8"]) == {"2020-01", "2020-10"}
+    assert truth["d13"]["periode_dtsen"] == "2025-11" and set(truth["d14"]) == {"2025-05", "2025-08", "2025-11"}
+    assert truth["d13"]["inklusi"]["PKH"] > 0 and truth["d13"]["eksklusi"]["keluarga"] > 0
+    assert all(truth["d14"][u][k] > 0 for u in ("2025-08", "2025-11") for k in ("naik", "turun", "baru", "keluar"))
     assert set(truth["d1"]["per_program"]) == {"PKH", "SEMBAKO", "BST", "KPE", "BLT-DD"}
     assert set(truth["d4"]["jumlah_program"]) == {"1", "2", "3", "4", "5"}
     assert sum(truth["d11"].values()) > 0
@@ -74,6 +77,8 @@ def test_defects_are_planted(lake):
     for program, d in planted["daftar"].items():
         assert d["nik_tidak_valid"] > 0, program
     assert sum(d["duplikat"] for d in planted["daftar"].values()) > 0
+    for update, d in planted["dtsen"].items():
+        assert d["nik_tidak_valid"] > 0 and d["duplikat"] > 0 and d["keluarga"] > 0, update
     assert sum(d["desa_tidak_cocok"] for d in planted["daftar"].values()) > 0
     sembako = (lake / "files/Program Sembako Tahap 8 Agustus 2020.xlsx")
     assert sembako.read_bytes()[:2] == b"PK"

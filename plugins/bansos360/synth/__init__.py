@@ -24,6 +24,9 @@ Rates of the planted defects (per record unless said otherwise), so a reader kno
 | Windows-1252 with `;` / BOM / `|` delimiter / blank trailing lines | 2019-07 and BST / 2019-10 / 2020-01 / |
   2020-10 | per file |
 
+The three DTSEN updates of 2025 and the 2025 lists of PKH and SEMBAKO (the current KPM of dashboard 13) have
+their own defects and rates: synth/dtsen.py.
+
 Same seed, same bytes.
 """
 
@@ -34,7 +37,8 @@ import random
 import time
 from pathlib import Path
 
-from bansos360.synth import deliveries, files, population, truth
+from bansos360 import sources
+from bansos360.synth import deliveries, dtsen, files, population, truth
 
 
 def generate(out: Path, seed: int = 360, scale: float = 1.0, extra_programs: tuple[dict, ...] = ()) -> dict:
@@ -89,6 +93,19 @@ def generate(out: Path, seed: int = 360, scale: float = 1.0, extra_programs: tup
                               "duplikat": sum(r.is_duplicate for r in register),
                               "kecamatan_tidak_cocok": sum(r.kode_kec is None for r in register if not r.is_duplicate),
                               "desa_tidak_cocok": sum(r.kode_desa is None for r in register if not r.is_duplicate)}
+    # DTSEN (2025): three updates and the 2025 lists of PKH and SEMBAKO, from a generator of their own, so the
+    # files above are the same bytes with or without them; written before the registry's extra programmes
+    families, nikf, drng = dtsen.build(seed, scale, pop, pools.nikf.used)
+    updates = dtsen.write(drng, families, target)
+    for update in dtsen.UPDATES:
+        manifest.append({"file": f"files/{dtsen.FILE_NAMES[update]}", "source": "dtsen", "periode": update})
+    limits = {p.kode: p.desil_maks for p in sources.shipped_programs()}
+    for program, spec in dtsen.LISTS_2025.items():
+        who = dtsen.list_members(drng, families, nikf, pop.desa, program, limits[program])
+        lists[spec["label"]] = deliveries.write_list(drng, program, who, target, all_names, spec)
+        manifest.append({"file": f"files/{spec['file']}", "source": program.lower(), "label": spec["label"],
+                         "as_of": spec["as_of"]})
+    planted["dtsen"] = updates.planted
     for program in extra_programs:
         spec = {**files.EXTRA_LIST, "file": f"Daftar KPM {program['kode']} 2020.xlsx",
                 "title": [t.format(nama=program["nama"].upper()) for t in files.EXTRA_LIST["title"]]}
@@ -96,7 +113,7 @@ def generate(out: Path, seed: int = 360, scale: float = 1.0, extra_programs: tup
         lists[program["kode"]] = deliveries.write_list(rng, program["kode"], who, target, all_names, spec)
         manifest.append({"file": f"files/{spec['file']}", "source": program["sumber"],
                          "label": f"{program['kode']} 2020", "as_of": spec["as_of"], "program_baru": dict(program)})
-    for program, recs in lists.items():
+    for program, recs in lists.items():  # by list: a programme's code, or a 2025 list's label
         planted["daftar"][program] = {
             "baris_data": len(recs), "duplikat": sum(r.is_duplicate for r in recs),
             "baris_kpm": sum(not r.is_duplicate for r in recs),
@@ -106,8 +123,13 @@ def generate(out: Path, seed: int = 360, scale: float = 1.0, extra_programs: tup
         }
     dtks = truth.dtks_records(pop)
     kecamatan = sorted({d.kode_kec for d in pop.desa})
-    ground = truth.figures(pop, dtks, lists, register, proposals)
-    per_kec = {k: truth.figures(pop, dtks, lists, register, proposals, k) for k in kecamatan}
+    current = {}  # each programme's most recent list: the latest as-of date (the 2025 lists for PKH and SEMBAKO)
+    for recs in lists.values():
+        current[recs[0].program] = recs
+    limits.update({p["kode"]: None for p in extra_programs})
+    known = truth.DtsenTruth(updates.families, current, limits)
+    ground = truth.figures(pop, dtks, lists, register, proposals, dtsen=known)
+    per_kec = {k: truth.figures(pop, dtks, lists, register, proposals, k, dtsen=known) for k in kecamatan}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     (out / "ground_truth.json").write_text(json.dumps(ground, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
     (out / "ground_truth_kecamatan.json").write_text(

@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from bansos360.synth.deliveries import ProposalRecord, RegisterRecord
+from bansos360.synth.dtsen import FamilyRecord
 from bansos360.synth.files import ListRecord
 from bansos360.synth.population import PERIODS, Population, nik_written
 
@@ -52,12 +53,16 @@ def dtks_records(pop: Population) -> dict[str, list[DtksRecord]]:
 
 
 def _kpm_rows(lists: dict[str, list[ListRecord]]) -> list[ListRecord]:
-    """KPM rows: list rows without exact duplicates (same programme, raw NIK and normalised name)."""
+    """KPM rows: list rows without exact duplicates (same programme, raw NIK and normalised name).
+
+    Across every list of a programme: the row of the list published first is kept (``lists`` is in publication
+    order).
+    """
     rows = []
     seen: set[tuple[str, str, str]] = set()
-    for program, records in lists.items():
+    for records in lists.values():
         for r in records:
-            key = (program, r.nik_raw, r.nama_normal)
+            key = (r.program, r.nik_raw, r.nama_normal)
             if key in seen:
                 continue
             seen.add(key)
@@ -67,9 +72,13 @@ def _kpm_rows(lists: dict[str, list[ListRecord]]) -> list[ListRecord]:
 
 def figures(pop: Population, dtks: dict[str, list[DtksRecord]], lists: dict[str, list[ListRecord]],
             register: list[RegisterRecord], proposals: dict[str, list[ProposalRecord]],
-            kecamatan: str | None = None) -> dict:
-    """The figures contract, for the whole kabupaten or restricted to one kecamatan."""
+            kecamatan: str | None = None, dtsen: DtsenTruth | None = None) -> dict:
+    """The figures contract, for the whole kabupaten or restricted to one kecamatan.
+
+    ``lists`` holds every list by name, in publication order; ``dtsen`` the DTSEN updates and the current lists.
+    """
     latest = PERIODS[-1]
+    programs = list(dict.fromkeys(r.program for records in lists.values() for r in records))
 
     def here(kec: str | None) -> bool:
         return kecamatan is None or kec == kecamatan
@@ -89,7 +98,7 @@ def figures(pop: Population, dtks: dict[str, list[DtksRecord]], lists: dict[str,
 
     # d1
     d1: dict = {"per_program": {}, "semua": {}, "per_kecamatan": {}}
-    for program in lists:
+    for program in programs:
         rows = [r for r in mine if r.program == program]
         d1["per_program"][program] = {"baris": len(rows), "nik_unik": len({r.nik_clean for r in rows if r.nik_valid})}
     d1["semua"] = {"baris": len(mine), "nik_unik": len({r.nik_clean for r in mine if r.nik_valid})}
@@ -105,7 +114,7 @@ def figures(pop: Population, dtks: dict[str, list[DtksRecord]], lists: dict[str,
     # d2, d3
     d2: dict = {"per_program": {}}
     d3: dict = {"per_program": {}}
-    for program in lists:
+    for program in programs:
         rows = [r for r in mine if r.program == program]
         valid = [r for r in rows if r.nik_valid]
         in_dtks = [r for r in valid if r.nik_clean in by_nik]
@@ -137,7 +146,7 @@ def figures(pop: Population, dtks: dict[str, list[DtksRecord]], lists: dict[str,
             programs_of[r.nik_clean].add(r.program)
     d4 = {"pkh_dan_sembako": 0, "pkh_tanpa_sembako": 0, "pkh_tanpa_kis": 0, "dua_program_lain": 0,
           "tiga_program_atau_lebih": 0, "pkh_atau_sembako_dan_kpe": 0,
-          "jumlah_program": {str(n): 0 for n in range(1, len(lists) + 1)}}
+          "jumlah_program": {str(n): 0 for n in range(1, len(programs) + 1)}}
     for nik, ps in programs_of.items():
         pkh, sembako = "PKH" in ps, "SEMBAKO" in ps
         d4["pkh_dan_sembako"] += pkh and sembako
@@ -236,8 +245,82 @@ def figures(pop: Population, dtks: dict[str, list[DtksRecord]], lists: dict[str,
         "di_dtks": sum(1 for r in reg if r.nik_valid and r.nik_clean in by_nik),
         "menerima_bansos": sum(1 for r in reg if r.nik_valid and r.nik_clean in any_list),
     }
-    return {"periode_terakhir": latest, "d1": d1, "d2": d2, "d3": d3, "d4": d4, "d6": d6, "d7": d7, "d8": d8,
-            "d11": d11, "d12": d12}
+    out = {"periode_terakhir": latest, "d1": d1, "d2": d2, "d3": d3, "d4": d4, "d6": d6, "d7": d7, "d8": d8,
+           "d11": d11, "d12": d12}
+    if dtsen is not None:
+        out["d13"] = _d13(dtsen, here)
+        out["d14"] = _d14(dtsen, here)
+    return out
+
+
+@dataclass(frozen=True)
+class DtsenTruth:
+    """What the generator wrote of the DTSEN updates, and each programme's current list and desil limit."""
+
+    families: dict[str, dict[str, FamilyRecord]]  # update -> family id -> what the update says of it
+    current: dict[str, list[ListRecord]]  # programme -> the rows of its most recent list
+    limits: dict[str, int | None]  # programme -> desil_maks
+
+
+D13_GROUPS = ("desil_1_4", "desil_5", "desil_6_10", "tanpa_desil", "tidak_di_dtsen")
+
+
+def _d13(t: DtsenTruth, here) -> dict:
+    """Dashboard 13 over the latest update Q and the current KPM (docs/definitions.md, "DTSEN")."""
+    latest = max(t.families)
+    families = t.families[latest].values()
+    in_q = {n for f in families for n in f.niks}
+    desil: dict[str, int] = {}
+    for f in families:
+        for n in f.niks:
+            if f.desil is not None and f.desil < desil.get(n, 99):
+                desil[n] = f.desil
+    rows = {p: [r for r in recs if not r.is_duplicate] for p, recs in t.current.items()}
+    per_program = {}
+    for program, recs in rows.items():
+        c = dict.fromkeys(D13_GROUPS, 0)
+        for r in recs:
+            if not here(r.kode_kec):
+                continue
+            if not r.nik_valid or r.nik_clean not in in_q:
+                c["tidak_di_dtsen"] += 1
+            elif r.nik_clean not in desil:
+                c["tanpa_desil"] += 1
+            else:
+                d = desil[r.nik_clean]
+                c["desil_1_4" if d <= 4 else "desil_5" if d == 5 else "desil_6_10"] += 1
+        per_program[program] = c
+    inklusi = {
+        p: len({r.nik_clean for r in rows[p] if here(r.kode_kec) and r.nik_valid and desil.get(r.nik_clean, 0) > m})
+        for p, m in t.limits.items() if m is not None
+    }
+    receiving = {r.nik_clean for recs in rows.values() for r in recs if r.nik_valid}
+    poor = [f for f in families if f.desil is not None and f.desil <= 4 and not f.niks & receiving
+            and here(f.kode_kec)]
+    return {"periode_dtsen": latest, "per_program": per_program, "inklusi": inklusi,
+            "eksklusi": {"keluarga": len(poor), "individu": len({n for f in poor for n in f.niks})}}
+
+
+def _d14(t: DtsenTruth, here) -> dict:
+    """Dashboard 14 per update; the first has no change keys."""
+    out = {}
+    updates = sorted(t.families)
+    for i, update in enumerate(updates):
+        mine = [f for f in t.families[update].values() if here(f.kode_kec)]
+        e: dict = {"keluarga": len(mine), "individu": len({n for f in mine for n in f.niks}),
+                   "per_desil": {str(d): sum(1 for f in mine if f.desil == d) for d in range(1, 11)}}
+        if i:
+            before = t.families[updates[i - 1]]
+            e.update(dict.fromkeys(("naik", "turun", "stagnan", "baru", "keluar"), 0))
+            for f in mine:
+                old = before.get(f.fid)
+                if old is None:
+                    e["baru"] += 1
+                elif f.desil is not None and old.desil is not None:
+                    e["naik" if f.desil > old.desil else "turun" if f.desil < old.desil else "stagnan"] += 1
+            e["keluar"] = sum(1 for f in before.values() if f.fid not in t.families[update] and here(f.kode_kec))
+        out[update] = e
+    return out
 
 
 def reference_day() -> dt.date:

@@ -90,6 +90,19 @@ checks as (
         'register disabilitas' as cek,
         (select count(*) from marts_next.mart_disabilitas)
         - (select count(*) from warehouse.disabilitas) as selisih
+    union all
+    select
+        'keluarga DTSEN' as cek,
+        (select count(*) from marts_next.mart_dtsen_keluarga)
+        - (select count(*) from warehouse.dtsen_keluarga) as selisih
+    union all
+    select
+        'baris KPM terkini = baris daftarnya' as cek,
+        (select count(*) from marts_next.mart_dtsen_kpm)
+        - (
+            select count(*) from warehouse.penerima_bansos
+            where submission_id in (select kpm.submission_id from marts_next.mart_dtsen_kpm as kpm)
+        ) as selisih
 )
 
 select * from checks

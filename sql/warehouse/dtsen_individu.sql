@@ -42,7 +42,7 @@ final as (
         individu.is_nokk_rusak,
         individu.is_nik_valid
         and min(individu.id_keluarga) over nik_sama <> max(individu.id_keluarga) over nik_sama
-        as is_nik_beberapa_keluarga,
+            as is_nik_beberapa_keluarga,
         -- dates
         individu.tgl_lahir
     from individu

@@ -11,6 +11,10 @@ CHARTS = ("d1_program", "d1_baris", "d1_nik", "d1_kecamatan", "d2_program", "d2_
           "d12_jenis", "d12_umur")
 
 
+#: The keys of the figures contract these charts make: dashboards 13 and 14 (DTSEN) have no charts yet.
+KEYS = ("periode_terakhir", "d1", "d2", "d3", "d4", "d6", "d7", "d8", "d11", "d12")
+
+
 def _one(rows: list[dict], label: str) -> int:
     return int(rows[0][label]) if rows and rows[0][label] is not None else 0
 

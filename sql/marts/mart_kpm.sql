@@ -1,6 +1,8 @@
 -- KPM rows with their identity checks, for dashboards 1, 2, 3 and 5: one row per KPM row, i.e. a row of a
 -- published beneficiary list after blank rows and exact duplicates (same programme, same raw NIK, same
--- normalised name, across every published list of the programme) are dropped.
+-- normalised name, across every published list of the programme) are dropped: the row of the earliest list is
+-- kept (its as-of date; a list without one after those with one; on a tie the earlier submission), so the
+-- order the lists were uploaded in does not matter.
 -- Key: (submission_id, source_row). Located by the list's own place (warehouse.penerima_bansos_lokasi);
 -- kode_kec/kode_desa NULL where it did not match (status_lokasi says which), and nama_kec/nama_desa then
 -- 'Tidak cocok' (one value in every filter), the spellings as written in nama_kec_daftar/nama_desa_daftar.
@@ -28,7 +30,7 @@ tanpa_duplikat as (
         daftar.*,
         row_number() over (
             partition by daftar.program, daftar.nik_mentah, daftar.nama_normal
-            order by daftar.submission_id, daftar.source_row
+            order by daftar.as_of asc nulls last, daftar.submission_id asc, daftar.source_row asc
         ) as urutan
     from daftar
 ),

@@ -113,14 +113,17 @@ def generate(out: Path, seed: int = 360, scale: float = 1.0, extra_programs: tup
         lists[program["kode"]] = deliveries.write_list(rng, program["kode"], who, target, all_names, spec)
         manifest.append({"file": f"files/{spec['file']}", "source": program["sumber"],
                          "label": f"{program['kode']} 2020", "as_of": spec["as_of"], "program_baru": dict(program)})
-    for program, recs in lists.items():  # by list: a programme's code, or a 2025 list's label
-        planted["daftar"][program] = {
-            "baris_data": len(recs), "duplikat": sum(r.is_duplicate for r in recs),
-            "baris_kpm": sum(not r.is_duplicate for r in recs),
-            "nik_tidak_valid": sum(not r.nik_valid for r in recs if not r.is_duplicate),
-            "kecamatan_tidak_cocok": sum(r.kode_kec is None for r in recs if not r.is_duplicate),
-            "desa_tidak_cocok": sum(r.kode_desa is None for r in recs if not r.is_duplicate),
-        }
+    for recs in lists.values():  # per programme, over all its lists (2020, and 2025 for PKH and SEMBAKO)
+        counts = planted["daftar"].setdefault(recs[0].program, dict.fromkeys(
+            ("baris_data", "duplikat", "baris_kpm", "nik_tidak_valid", "kecamatan_tidak_cocok", "desa_tidak_cocok"),
+            0))
+        kept = [r for r in recs if not r.is_duplicate]
+        counts["baris_data"] += len(recs)
+        counts["duplikat"] += len(recs) - len(kept)
+        counts["baris_kpm"] += len(kept)
+        counts["nik_tidak_valid"] += sum(not r.nik_valid for r in kept)
+        counts["kecamatan_tidak_cocok"] += sum(r.kode_kec is None for r in kept)
+        counts["desa_tidak_cocok"] += sum(r.kode_desa is None for r in kept)
     dtks = truth.dtks_records(pop)
     kecamatan = sorted({d.kode_kec for d in pop.desa})
     current = {}  # each programme's most recent list: the latest as-of date (the 2025 lists for PKH and SEMBAKO)

@@ -55,8 +55,8 @@ def dtks_records(pop: Population) -> dict[str, list[DtksRecord]]:
 def _kpm_rows(lists: dict[str, list[ListRecord]]) -> list[ListRecord]:
     """KPM rows: list rows without exact duplicates (same programme, raw NIK and normalised name).
 
-    Across every list of a programme: the row of the list published first is kept (``lists`` is in publication
-    order).
+    Across every list of a programme: the row of the earliest list is kept (``lists`` holds a programme's lists in
+    the order of their as-of dates).
     """
     rows = []
     seen: set[tuple[str, str, str]] = set()

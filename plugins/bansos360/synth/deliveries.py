@@ -26,7 +26,7 @@ from bansos360.synth.population import (
     Person,
     Population,
     invalid_form,
-    person_name,
+    outsider,
     random_birth,
 )
 
@@ -50,11 +50,7 @@ class Pools:
         d = rng.choice(self.desa)
         male = rng.random() < 0.5
         birth = random_birth(rng, "head")
-        p = Person(idx=-1, name=person_name(rng, male), male=male, birth=birth,
-                   nik=self.nikf.nik(d.kode_kec, birth, male), nik_dtks="", nik_dtks_valid=False,
-                   nokk=self.nikf.nokk(d.kode_kec), hub_krt=1, hubkel=1, nuk=1, jenis_cacat=0, penyakit_kronis=0,
-                   ijazah=0, lapangan_usaha=1, status_pekerjaan=1, tmp_lahir="TRENGGALEK")
-        return p, d
+        return outsider(rng, self.nikf, d, male, birth), d
 
 
 def make_pools(rng: random.Random, pop: Population) -> Pools:

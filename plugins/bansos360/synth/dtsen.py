@@ -36,7 +36,7 @@ from bansos360.synth.population import (
     Person,
     Population,
     invalid_form,
-    person_name,
+    outsider,
     random_birth,
 )
 
@@ -174,10 +174,7 @@ def _new_family(rng: random.Random, nikf: NikFactory, desa: list[Desa], fid: str
     for i in range(size):
         male = rng.random() < (0.6 if i == 0 else 0.5)
         birth = random_birth(rng, "head" if i == 0 else "spouse" if i == 1 else "child", 2025)
-        p = Person(idx=-1, name=person_name(rng, male), male=male, birth=birth, nik=nikf.nik(d.kode_kec, birth, male),
-                   nik_dtks="", nik_dtks_valid=False, nokk=nokk, hub_krt=1 if i == 0 else 3, hubkel=1, nuk=1,
-                   jenis_cacat=0, penyakit_kronis=0, ijazah=0, lapangan_usaha=1, status_pekerjaan=1,
-                   tmp_lahir="TRENGGALEK")
+        p = outsider(rng, nikf, d, male, birth, nokk, head=i == 0)
         members.append(Member(p, p.nik, True, i == 0))
     desil = rng.choices(range(1, 11), (3, 4, 5, 6, 8, 10, 12, 14, 16, 18))[0]
     return Family(fid, members, d, {first: desil})
@@ -281,11 +278,7 @@ def list_members(rng: random.Random, families: list[Family], nikf: NikFactory, d
         d = rng.choice(desa)
         male = rng.random() < 0.5
         birth = random_birth(rng, "head", 2025)
-        p = Person(idx=-1, name=person_name(rng, male), male=male, birth=birth, nik=nikf.nik(d.kode_kec, birth, male),
-                   nik_dtks="", nik_dtks_valid=False, nokk=nikf.nokk(d.kode_kec), hub_krt=1, hubkel=1, nuk=1,
-                   jenis_cacat=0, penyakit_kronis=0, ijazah=0, lapangan_usaha=1, status_pekerjaan=1,
-                   tmp_lahir="TRENGGALEK")
-        chosen.append((p, d))
+        chosen.append((outsider(rng, nikf, d, male, birth), d))
     rng.shuffle(chosen)
     return chosen
 

@@ -243,6 +243,19 @@ class NikFactory:
         return f"3503{kode_kec[-2:]}{self.kk_serial:010d}"
 
 
+def outsider(rng: random.Random, nikf: NikFactory, d: Desa, male: bool, birth: dt.date, nokk: str | None = None,
+             head: bool = True) -> Person:
+    """A person of no DTKS period (a list's outsider, a DTSEN family that was never in DTKS), living in ``d``.
+
+    The name, then the NIK, then (unless the family's is given) the No. KK are drawn, in that order.
+    """
+    name = person_name(rng, male)
+    nik = nikf.nik(d.kode_kec, birth, male)
+    return Person(idx=-1, name=name, male=male, birth=birth, nik=nik, nik_dtks="", nik_dtks_valid=False,
+                  nokk=nokk or nikf.nokk(d.kode_kec), hub_krt=1 if head else 3, hubkel=1, nuk=1, jenis_cacat=0,
+                  penyakit_kronis=0, ijazah=0, lapangan_usaha=1, status_pekerjaan=1, tmp_lahir="TRENGGALEK")
+
+
 def invalid_form(rng: random.Random, nik: str) -> str:
     """A NIK made invalid in one of the ways real lists show: too short, serial 0000, impossible month."""
     kind = rng.randrange(3)

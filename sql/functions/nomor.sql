@@ -20,35 +20,26 @@ as $$
         or (btrim(raw, '0123456789') <> '' and coalesce(raw ~* '[0-9]e[+-]?[0-9]', false))
 $$;
 
--- A province code (the first two digits of a NIK or No. KK).
-create or replace function util.is_kode_provinsi(two_digits int) returns boolean
-language sql immutable parallel safe
-as $$
-    select
-        two_digits between 11 and 19 or two_digits = 21 or two_digits between 31 and 36
-        or two_digits between 51 and 53 or two_digits between 61 and 65 or two_digits between 71 and 76
-        or two_digits between 81 and 82 or two_digits between 91 and 96
-$$;
-
--- Valid No. KK (cleaned): 16 digits with a province code.
+-- Valid No. KK (cleaned): 16 digits, the first two a province code (11-19, 21, 31-36, 51-53, 61-65, 71-76, 81-82,
+-- 91-96).
+-- Each rule below reads its argument once, as one regular expression: PostgreSQL inlines a SQL function only when
+-- an argument that is an expression (here util.nomor_bersih of a raw cell) is used at most once, and a function
+-- run call by call cost most of the typing of a DTSEN update (docs/benchmarks.md).
 create or replace function util.is_kk_valid(nokk text) returns boolean
 language sql immutable parallel safe
 as $$
-    select case
-        when nokk is null or nokk !~ '^[0-9]{16}$' then false
-        else util.is_kode_provinsi(left(nokk, 2)::int)
-    end
+    select coalesce(nokk ~ '^(1[1-9]|21|3[1-6]|5[1-3]|6[1-5]|7[1-6]|8[12]|9[1-6])[0-9]{14}$', false)
 $$;
 
 -- Valid NIK (cleaned): the form of a valid No. KK (16 digits, a province code), then a day 01-31 or 41-71, a month
--- 01-12 and a serial that is not 0000.
+-- 01-12, two digits of the year and a serial that is not 0000.
 create or replace function util.is_nik_valid(nik text) returns boolean
 language sql immutable parallel safe
 as $$
-    select case
-        when not util.is_kk_valid(nik) then false
-        else (substr(nik, 7, 2)::int between 1 and 31 or substr(nik, 7, 2)::int between 41 and 71)
-            and substr(nik, 9, 2)::int between 1 and 12
-            and right(nik, 4) <> '0000'
-    end
+    select coalesce(
+        nik ~ ('^(1[1-9]|21|3[1-6]|5[1-3]|6[1-5]|7[1-6]|8[12]|9[1-6])[0-9]{4}'  -- province, regency, district
+            || '(0[1-9]|[12][0-9]|3[01]|4[1-9]|[56][0-9]|7[01])(0[1-9]|1[0-2])[0-9]{2}'  -- day (+40: female), month, year
+            || '(?!0000)[0-9]{4}$'),  -- serial
+        false
+    )
 $$;

@@ -125,3 +125,19 @@ def test_list_row_whose_kecamatan_matches_but_not_its_desa(settings, tmp_path):
         cur.execute("select status_lokasi, kode_kec, kode_desa from marts.mart_kpm order by nama")
         assert cur.fetchall() == [("desa_tidak_cocok", "35.03.01", None), ("tidak_diketahui", None, None),
                                   ("cocok", "35.03.03", "35.03.03.2003")]
+
+
+def test_a_nik_ganda_listed_in_two_desa_of_one_kecamatan_is_published_once_per_desa(settings, tmp_path):
+    """A person moved between two lists: PKH in Besuki as ANI, SEMBAKO in Terbis (both Panggul) as ANIK. One NIK
+    ganda for the kabupaten and for Panggul; the NIK ganda mart holds a row per desa (a scale-1.0 bench once found
+    two such rows sharing the key (nik, kode_kec), and the mart gate stopped every publication)."""
+    s = settings
+    deliver_list(s, tmp_path, "PKH", [[NIK_A, "ANI", "3503010000000001", "PANGGUL", "BESUKI", "RT 1"]])
+    deliver_list(s, tmp_path, "SEMBAKO", [[NIK_A, "ANIK", "3503010000000001", "PANGGUL", "TERBIS", "RT 2"]])
+    assert live(s)["d2"]["nik_ganda"] == 1
+    assert live(s, "35.03.01")["d2"]["nik_ganda"] == 1
+    with psycopg2.connect(s.database_url) as conn, conn.cursor() as cur:
+        cur.execute("select kode_kec, kode_desa from marts.mart_nik_ganda order by kode_desa")
+        assert cur.fetchall() == [("35.03.01", "35.03.01.2001"), ("35.03.01", "35.03.01.2002")]
+        cur.execute("select count(*) from marts.nik_ganda_tersamar")
+        assert cur.fetchone() == (2,)

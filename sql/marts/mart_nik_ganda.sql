@@ -1,7 +1,8 @@
 -- NIK ganda for dashboard 2: a valid NIK that appears, across all beneficiary lists and the latest DTKS
--- period, with two or more different normalised names. One row per NIK ganda and place where it has a KPM
--- row (kode_kec NULL for rows whose place did not match). Key: (nik, kode_kec). Kabupaten count: distinct
--- nik; a kecamatan's: distinct nik of its rows. nomor_nik is mart_kpm's number of the NIK (for masked
+-- period, with two or more different normalised names. One row per NIK ganda and place (desa) where it has a
+-- KPM row (kode_kec, kode_desa NULL for rows whose place did not match): a person listed in two desa of one
+-- kecamatan (moved between two lists) has a row in each. Key: (nik, kode_kec, kode_desa). Kabupaten count:
+-- distinct nik; a kecamatan's: distinct nik of its rows. nomor_nik is mart_kpm's number of the NIK (for masked
 -- counts). By-name-by-address.
 with
 

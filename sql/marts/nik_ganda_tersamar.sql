@@ -1,6 +1,6 @@
 -- Dashboard 2's NIK ganda list for readers not cleared for by-name-by-address data: mart_nik_ganda with the
 -- NIK masked (first 6 digits kept) and each listed name masked (each word keeps its first 3 characters).
--- One row per NIK ganda and place. Key: (nomor_nik, kode_kec).
+-- One row per NIK ganda and place (desa). Key: (nomor_nik, kode_kec, kode_desa).
 select
     -- ids
     ganda.nomor_nik,

@@ -1,5 +1,6 @@
 """The attack suite (docs/privacy.md): crafted requests against a real Superset on the published marts, as a
-kecamatan user, a reader (masked data only), a guest with a village token and a client not logged in, on the
+kecamatan user, a Verval Kecamatan user (the names of its own kecamatan's daftar verval only), a reader (masked
+data only), a guest with a village token and a client not logged in, on the
 embedded PostgreSQL and on Debian's PostgreSQL 15 with libxml. Every attempt must return nothing beyond the
 principal's rights: no full NIK, No. KK or name of the by-name marts anywhere in an answer, no row of another
 kecamatan (or, for a guest, of another desa), no data at all without a login."""
@@ -20,7 +21,7 @@ import psycopg2
 import pytest
 
 from bansos360 import superset_sync
-from tests.superset_site import ADMIN, PEMBACA, SITE, kec_user
+from tests.superset_site import ADMIN, PEMBACA, SITE, kec_user, verval_user
 
 pytestmark = pytest.mark.superset
 
@@ -47,18 +48,27 @@ def target(request):
     with psycopg2.connect(s.database_url) as conn, conn.cursor() as cur:
         cur.execute("select nik from marts.mart_kpm where nik ~ '^[0-9]{16}$' union select nokk from marts.mart_kpm "
                     "where nokk ~ '^[0-9]{16}$' union select nik from marts.mart_dtks_individu "
-                    "where nik ~ '^[0-9]{16}$' union select nik from marts.mart_disabilitas where nik ~ '^[0-9]{16}$'")
+                    "where nik ~ '^[0-9]{16}$' union select nik from marts.mart_disabilitas where nik ~ '^[0-9]{16}$' "
+                    "union select nik from marts.mart_daftar_verval where nik ~ '^[0-9]{16}$' "
+                    "union select nokk from marts.mart_daftar_verval where nokk ~ '^[0-9]{16}$'")
         numbers = {r[0] for r in cur.fetchall()}
         cur.execute("select nama_normal from marts.mart_kpm union select nama_normal from marts.mart_dtks_individu "
-                    "union select alamat from marts.mart_dtks_rumah_tangga")
+                    "union select alamat from marts.mart_dtks_rumah_tangga union select upper(nama) "
+                    "from marts.mart_daftar_verval")
         names = {r[0] for r in cur.fetchall() if r[0] and " " in r[0] and len(r[0]) >= 8}
+        # what the Verval Kecamatan user of OWN_KEC may read by name: its kecamatan's daftar verval
+        cur.execute("select nik, nokk, upper(nama), upper(alamat) from marts.mart_daftar_verval where kode_kec = %s",
+                    (OWN_KEC,))
+        verval_own = {v for r in cur.fetchall() for v in r if v}
         cur.execute("select kode_desa from marts.publik_kpm_desa where kode_desa like %s "
                     "group by 1 order by sum(penerima) desc nulls last limit 1", (OWN_KEC + ".%",))
         desa = cur.fetchone()[0]
         cur.execute("select count(*) from marts.kpm_tersamar where kode_kec = %s", (OWN_KEC,))
         own_rows = cur.fetchone()[0]
     assert len(numbers) > 100 and len(names) > 100
+    assert verval_own & numbers and verval_own & names
     return {"site": site, "url": s.superset_url, "datasets": datasets, "charts": charts, "boards": boards,
+            "verval_own": verval_own,
             "database": database, "numbers": numbers, "names": names, "desa": desa, "own_rows": own_rows,
             "embed": site["sync"]["embeds"]["embed-desa"],
             "secret": json.loads((s.home / "superset" / "kunci.json").read_text())["guest_token_secret"]}
@@ -85,6 +95,8 @@ def _guest_token(t) -> str:
 def _principal(t, who: str) -> httpx.Client:
     if who == "kecamatan":
         return _login(t, kec_user(OWN_KEC))
+    if who == "verval":
+        return _login(t, verval_user(OWN_KEC))
     if who == "pembaca":
         return _login(t, PEMBACA)
     if who == "tamu":
@@ -175,7 +187,7 @@ def attempts(t, who: str) -> list[Attempt]:
     for i, having in enumerate(HAVING):
         out.append(Attempt(f"having {i}", "POST", "/api/v1/chart/data",
                            _query(own, ["kode_kec", "kode_desa"], [count], having=having, form_data=form)))
-    for table in ("mart_kpm", "mart_dtks_individu", "mart_dtks_rumah_tangga", "kpm_tersamar"):
+    for table in ("mart_kpm", "mart_dtks_individu", "mart_dtks_rumah_tangga", "kpm_tersamar", "mart_daftar_verval"):
         out.append(Attempt(f"other dataset {table}", "POST", "/api/v1/chart/data",
                            _query(ds[table], ["kode_kec"], [count], form_data=form)))
         out.append(Attempt(f"samples of {table}", "POST", "/api/v1/chart/data",
@@ -185,7 +197,17 @@ def attempts(t, who: str) -> list[Attempt]:
         out.append(Attempt(f"dataset metadata {table}", "GET", f"/api/v1/dataset/{ds[table]}"))
         out.append(Attempt(f"column values {table}", "GET",
                            f"/api/v1/datasource/table/{ds[table]}/column/kode_kec/values/"))
+    for i, where in enumerate(WHERE[:3]):
+        out.append(Attempt(f"daftar verval where {i}: {where[:40]}", "POST", "/api/v1/chart/data",
+                           _query(ds["mart_daftar_verval"], ["kode_kec", "nik", "nama"], where=where, form_data=form)))
     out += [
+        Attempt("daftar verval names", "POST", "/api/v1/chart/data",
+                _query(ds["mart_daftar_verval"], ["kode_kec", "kode_desa", "nik", "nokk", "nama", "alamat"],
+                       form_data=form)),
+        Attempt("daftar verval download CSV", "GET", "/bansos360/daftar-verval.csv"),
+        Attempt("daftar verval download Excel", "GET", "/bansos360/daftar-verval.xlsx"),
+        Attempt("daftar verval column values", "GET",
+                f"/api/v1/datasource/table/{ds['mart_daftar_verval']}/column/nik/values/"),
         Attempt("column values of nama_tersamar", "GET",
                 f"/api/v1/datasource/table/{ds['kpm_tersamar']}/column/nama_tersamar/values/"),
         Attempt("drill to detail", "POST", "/api/v1/chart/data",
@@ -246,8 +268,9 @@ def leaks(t, who: str, attempt: Attempt, response: httpx.Response) -> list[str]:
     if response.content[:2] == b"PK":  # a workbook: its cells are in the zipped XML
         with zipfile.ZipFile(io.BytesIO(response.content)) as z:
             text += "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
-    found = [f"NIK/KK {n[:6]}…" for n in set(NIK.findall(text)) if n in t["numbers"]]
-    found += [f"name {n[:3]}…" for n in set(NAME.findall(text)) if n in t["names"]]
+    cleared = t["verval_own"] if who == "verval" else set()
+    found = [f"NIK/KK {n[:6]}…" for n in set(NIK.findall(text)) if n in t["numbers"] and n not in cleared]
+    found += [f"name {n[:3]}…" for n in set(NAME.findall(text.upper())) if n in t["names"] and n not in cleared]
     if SQL_TEXT.search(text):
         found.append(f"SQL or database message: {SQL_TEXT.search(text).group(0)[:60]}")
     rows = _rows(text)
@@ -255,16 +278,16 @@ def leaks(t, who: str, attempt: Attempt, response: httpx.Response) -> list[str]:
         found.append(f"{len(rows)} rows without a login")
     for row in rows:
         kec, desa = row.get("kode_kec"), row.get("kode_desa")
-        if who == "kecamatan" and (kec not in (None, OWN_KEC) or (desa and not desa.startswith(OWN_KEC))):
+        if who in ("kecamatan", "verval") and (kec not in (None, OWN_KEC) or (desa and not desa.startswith(OWN_KEC))):
             found.append(f"row of {kec or desa}")
         if who == "tamu" and (desa not in (None, t["desa"]) or "nama_tersamar" in row):
             found.append(f"row of {desa}")
-        if who == "kecamatan" and attempt.name.startswith("where") and (row.get("n") or 0) > t["own_rows"]:
+        if who in ("kecamatan", "verval") and attempt.name.startswith("where") and (row.get("n") or 0) > t["own_rows"]:
             found.append(f"count {row['n']} beyond the kecamatan's {t['own_rows']}")
     return found
 
 
-@pytest.mark.parametrize("who", ["kecamatan", "pembaca", "tamu", "anonim"])
+@pytest.mark.parametrize("who", ["kecamatan", "verval", "pembaca", "tamu", "anonim"])
 def test_no_crafted_request_reads_beyond_its_rights(target, who):
     t = target
     tried = attempts(t, who)
@@ -313,7 +336,7 @@ def test_tampered_expired_and_resigned_guest_tokens_are_refused(target):
     assert r.status_code == 404
 
 
-@pytest.mark.parametrize("who", ["kecamatan", "pembaca", "tamu"])
+@pytest.mark.parametrize("who", ["kecamatan", "verval", "pembaca", "tamu"])
 def test_superset_itself_refuses_custom_sql_that_no_saved_chart_holds(target, who):
     """The second barrier: Superset refuses it before PostgreSQL sees it; the analyst may still explore."""
     t = target
@@ -404,7 +427,7 @@ PLACES = ["columns", "metrics", "filter col", "orderby", "series_columns", "seri
 PLAIN = ["plain column", "plain orderby", "plain filter col"]
 
 
-@pytest.mark.parametrize("who", ["kecamatan", "pembaca", "tamu"])
+@pytest.mark.parametrize("who", ["kecamatan", "verval", "pembaca", "tamu"])
 def test_every_expression_is_checked_whatever_its_type_and_place(target, who):
     """Superset refuses (403, before PostgreSQL sees it) a crafted expression of any expressionType, or none, in
     any place of a query, and a plain name that is no column of the dataset; the analyst may still explore."""

@@ -20,12 +20,13 @@ CLASS_ROLES = {
     "analis": db_access.ANALIS,
     "pembaca": db_access.PEMBACA,
     "kecamatan": db_access.kecamatan_role(KEC),
+    "verval": db_access.verval_role(KEC),
     "publik": db_access.PUBLIK,
     "tanpa_akses": db_access.TANPA_AKSES,
 }
 # what each class may read, by the models.yml level of a mart
-READS = {"analis": {"analis", "pembaca", "publik"}, "pembaca": {"pembaca", "publik"}, "kecamatan": {"pembaca"},
-         "publik": {"publik"}, "tanpa_akses": set()}
+READS = {"analis": {"analis", "verval", "pembaca", "publik"}, "pembaca": {"pembaca", "publik"},
+         "kecamatan": {"pembaca"}, "verval": {"pembaca", "verval"}, "publik": {"publik"}, "tanpa_akses": set()}
 
 
 @pytest.fixture(params=["embedded", "debian15"], scope="module")
@@ -70,7 +71,7 @@ def test_personal_columns_are_withheld_from_readers_column_by_column(warehouse):
     withheld = [(m.name, c) for m in marts.models(warehouse.sql_dir) for c in m.meta.get("pribadi", ())]
     assert ("mart_kpm_nik", "nik") in withheld
     for table, column in withheld:
-        for cls in ("pembaca", "kecamatan"):
+        for cls in ("pembaca", "kecamatan", "verval"):
             assert run_as(warehouse, CLASS_ROLES[cls], f"select {column} from marts.{table} limit 1") == \
                 ("refused", "42501"), (cls, table, column)
             # nor through a whole-row reference or a star
@@ -79,13 +80,19 @@ def test_personal_columns_are_withheld_from_readers_column_by_column(warehouse):
         assert run_as(warehouse, db_access.ANALIS, f"select {column} from marts.{table} limit 1")[0] == "ok"
 
 
-def test_a_kecamatan_role_reads_its_own_rows_and_no_other_whatever_the_query(warehouse):
-    pembaca_tables = [m.name for m in marts.models(warehouse.sql_dir) if m.meta["akses"] == "pembaca"]
+@pytest.mark.parametrize("cls", ["kecamatan", "verval"])
+def test_a_kecamatan_role_reads_its_own_rows_and_no_other_whatever_the_query(warehouse, cls):
+    """A kecamatan role its kecamatan's rows of the reader's marts; a verval role those and of the daftar verval."""
+    levels = READS[cls]
+    tables = [m.name for m in marts.models(warehouse.sql_dir) if m.meta["akses"] in levels]
+    assert ("mart_daftar_verval" in tables) == (cls == "verval")
     for kode in (KEC, OTHER_KEC):
-        role, seen = db_access.kecamatan_role(kode), 0
-        for table in pembaca_tables:
+        role = (db_access.kecamatan_role if cls == "kecamatan" else db_access.verval_role)(kode)
+        seen = 0
+        for table in tables:
             own = query(warehouse, f"select count(*) from marts.{table} where kode_kec = %s", (kode,))[0][0]  # noqa: S608
             assert run_as(warehouse, role, f"select count(*) from marts.{table}") == ("ok", [(own,)]), (kode, table)
+            assert own > 0 or table != "mart_daftar_verval", kode  # the test lake has candidates in both
             for tricky in (f"select count(*) from marts.{table} where kode_kec <> '{kode}' or true",  # noqa: S608
                            f"select count(*) from marts.{table} where kode_kec is null or kode_kec is not null",
                            f"select count(*) from (select kode_kec from marts.{table} union all "

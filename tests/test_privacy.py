@@ -35,10 +35,11 @@ def test_public_views_are_aggregates_with_no_cell_under_five(loaded):
     """The village views hold aggregates only, and every published count is 5 or more: small cells are removed,
     not masked (a NULL in a row would still say that someone is there)."""
     counts = {"publik_kpm_desa": ["penerima"], "publik_dtks_desa": ["rumah_tangga", "individu"],
-              "publik_disabilitas_desa": ["jumlah"]}
+              "publik_disabilitas_desa": ["jumlah"], "publik_dtsen_desa": ["keluarga"]}
     published = {"publik_kpm_desa": {"kode_kec", "kode_desa", "program", "penerima"},
                  "publik_dtks_desa": {"periode", "kode_kec", "kode_desa", "rumah_tangga", "individu"},
-                 "publik_disabilitas_desa": {"kode_kec", "kode_desa", "dimensi", "kategori", "jumlah"}}
+                 "publik_disabilitas_desa": {"kode_kec", "kode_desa", "dimensi", "kategori", "jumlah"},
+                 "publik_dtsen_desa": {"periode", "kode_kec", "kode_desa", "kelompok_desil", "keluarga"}}
     for view, measures in counts.items():
         cols = columns(loaded, view)
         assert set(cols) == published[view], view  # nothing more: an order column once told what was merged away
@@ -98,6 +99,25 @@ def test_a_village_page_reveals_no_small_cell_by_subtraction(loaded):
     assert published == {d: n for d, n in per_desa.items() if n >= 5}
     assert any(n < 5 for _, _, n in kpm), "the test lake has no programme under 5 in a desa"
     assert query(loaded, "select count(*) from marts.publik_kpm_desa where program = 'Lainnya'")[0][0] > 0
+
+
+def test_village_pages_show_the_latest_dtsen_families_by_desil_group_with_small_cells_merged(loaded):
+    """Per desa, the published desil groups of the latest DTSEN update add up to its families there (or nothing
+    when under 5); a group under 5 is merged into 'Lainnya', never shown."""
+    latest = "(select max(periode) from marts.mart_dtsen_keluarga)"
+    families = dict(query(loaded, "select kode_desa, count(*) from marts.mart_dtsen_keluarga "  # noqa: S608
+                                  f"where kode_desa is not null and periode = {latest} group by 1"))
+    published = dict(query(loaded, "select kode_desa, sum(keluarga) from marts.publik_dtsen_desa group by 1"))
+    assert published and published == {d: n for d, n in families.items() if n >= 5}
+    groups = {r[0] for r in query(loaded, "select distinct kelompok_desil from marts.publik_dtsen_desa")}
+    assert {"Desil 1-4", "Desil 6-10", "Lainnya"} <= groups <= {"Desil 1-4", "Desil 5", "Desil 6-10", "Tanpa desil",
+                                                                 "Lainnya"}
+    small = query(loaded, "select count(*) from (select kode_desa, util.kelompok_desil_dtsen(desil) "  # noqa: S608
+                          f"from marts.mart_dtsen_keluarga where periode = {latest} group by 1, 2 "
+                          "having count(*) < 5) as s")[0][0]
+    assert small > 0, "the test lake has no small desil group to hide"
+    assert query(loaded, "select distinct periode from marts.publik_dtsen_desa") == \
+        query(loaded, f"select {latest}")  # noqa: S608
 
 
 def test_a_register_delivery_reaches_the_village_page_with_small_cells_merged(settings, tmp_path):

@@ -2,7 +2,8 @@
 
 The source is Superset's own action log (its metadata table ``logs``).
 
-By-name means what only analysts may read (``akses: analis`` in sql/marts/models.yml): a dataset on such a
+By-name means what only analysts, or the Verval Kecamatan of the rows, may read (``akses: analis`` or ``verval``
+in sql/marts/models.yml): a dataset on such a
 mart, a chart on such a dataset, a dashboard holding such a chart. ``collect`` copies the new log entries about
 them into ``audit.akses_data_pribadi`` of the warehouse, where the analyst-only mart view
 ``akses_data_pribadi`` and its dashboard read them; the command ``bansos360 superset akses`` runs it and prints
@@ -20,7 +21,7 @@ from bansos360 import db, marts
 
 # the by-name events in Superset's log: a dashboard opened (the page, or its definition through the API); chart
 # data read (saved chart by id, or a query on a dataset; `explore_json` is the legacy route); exported when the
-# answer is a file
+# answer is a file (also the whole daftar verval, `bansos360_ekspor`, ops/superset/bansos360_export.py)
 EVENTS = """
 with pribadi as (
     select id, table_name from tables where schema = 'marts' and table_name = any(%(tables)s)
@@ -39,7 +40,8 @@ catatan as (
            case when json ~ '^\\s*\\{' then json::jsonb end as isi
     from logs
     where dttm > %(after)s and user_id is not null
-      and action in ('DashboardRestApi.get', 'dashboard', 'ChartDataRestApi.data', 'explore_json')
+      and action in ('DashboardRestApi.get', 'dashboard', 'ChartDataRestApi.data', 'explore_json',
+                     'bansos360_ekspor')
 ),
 peristiwa as (
     select c.*,
@@ -75,8 +77,8 @@ order by p.dttm, p.id
 
 
 def by_name_marts(settings) -> list[str]:
-    """The marts only analysts may read."""
-    return [m.name for m in marts.models(settings.sql_dir) if m.meta["akses"] == "analis"]
+    """The by-name marts: those only analysts may read, and the daftar verval (analysts and Verval Kecamatan)."""
+    return [m.name for m in marts.models(settings.sql_dir) if m.meta["akses"] in ("analis", "verval")]
 
 
 def metadata_url(settings) -> str:

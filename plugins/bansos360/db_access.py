@@ -8,10 +8,11 @@ shared role (Superset's ``DB_CONNECTION_MUTATOR`` picks it per request, ops/supe
 | analyst | ``bansos360_analis`` | every mart, by-name-by-address included |
 | reader | ``bansos360_pembaca`` | masked and aggregate marts; personal columns withheld column by column |
 | kecamatan | ``bansos360_kec_35_03_xx`` (one per kecamatan) | as the reader, only rows of its ``kode_kec`` (RLS) |
+| verval | ``bansos360_verval_35_03_xx`` (one per kecamatan) | as kecamatan, and the daftar verval of its ``kode_kec`` |
 | guest | ``bansos360_publik`` | the public village aggregates (no count under 5) only |
 | nobody | ``bansos360_tanpa_akses`` | nothing: the connection of a request no class matched |
 
-Each mart model in ``sql/marts/models.yml`` says who reads it (``akses: analis | pembaca | publik``) and which
+Each mart model in ``sql/marts/models.yml`` says who reads it (``akses: analis | verval | pembaca | publik``) and which
 of its columns a reader may not select (``pribadi``). The grants and row-level-security policies are made on
 ``marts_next`` after each build, so the swap publishes them with the tables, and on the live marts by ``init``.
 Every mart table has row-level security enabled: a role without a policy on it reads no row, whatever it was
@@ -38,8 +39,10 @@ PEMBACA = "bansos360_pembaca"
 PUBLIK = "bansos360_publik"
 TANPA_AKSES = "bansos360_tanpa_akses"
 KECAMATAN_PREFIX = "bansos360_kec_"
-# the mart levels of models.yml and the class roles that read each (kecamatan roles read what readers read)
-LEVELS = {"analis": (ANALIS,), "pembaca": (ANALIS, PEMBACA), "publik": (ANALIS, PEMBACA, PUBLIK)}
+VERVAL_PREFIX = "bansos360_verval_"
+# the mart levels of models.yml and the class roles that read each, besides the roles limited to one kecamatan:
+# kecamatan roles read the pembaca marts, verval roles the pembaca and the verval marts, each its kode_kec's rows
+LEVELS = {"analis": (ANALIS,), "verval": (ANALIS,), "pembaca": (ANALIS, PEMBACA), "publik": (ANALIS, PEMBACA, PUBLIK)}
 
 # Functions that run SQL given to them as text, or read server files or large objects; `harden` revokes
 # EXECUTE from PUBLIC on every overload of each, in any schema (docs/privacy.md says how the list was found).
@@ -89,9 +92,16 @@ def kecamatan_role(kode_kec: str) -> str:
     return KECAMATAN_PREFIX + kode_kec.replace(".", "_")
 
 
+def verval_role(kode_kec: str) -> str:
+    """The PostgreSQL role of a kecamatan's field checkers: ``35.03.05`` -> ``bansos360_verval_35_03_05``."""
+    return VERVAL_PREFIX + kode_kec.replace(".", "_")
+
+
 def class_roles(kecamatan: Iterable[str]) -> list[str]:
-    """Every role of an access class, the kecamatan roles included."""
-    return [ANALIS, PEMBACA, PUBLIK, TANPA_AKSES, *(kecamatan_role(k) for k in kecamatan)]
+    """Every role of an access class, the kecamatan and verval roles included."""
+    kecamatan = list(kecamatan)
+    return [ANALIS, PEMBACA, PUBLIK, TANPA_AKSES, *(kecamatan_role(k) for k in kecamatan),
+            *(verval_role(k) for k in kecamatan)]
 
 
 def password(secret: str, role: str) -> str:
@@ -220,8 +230,8 @@ def harden(conn) -> list[str]:
 
 
 def mart_readers(kecamatan: list[str]) -> list[str]:
-    """Every class role that reads some mart: the analyst, the reader, the guest and the kecamatan roles."""
-    return [ANALIS, PEMBACA, PUBLIK, *(kecamatan_role(k) for k in kecamatan)]
+    """Every class role that reads some mart: the analyst, the reader, the guest, the kecamatan and verval roles."""
+    return [ANALIS, PEMBACA, PUBLIK, *(kecamatan_role(k) for k in kecamatan), *(verval_role(k) for k in kecamatan)]
 
 
 def grant_usage(cur, schema: str) -> None:
@@ -238,12 +248,21 @@ def grant_marts(cur, schema: str, models, kecamatan: list[str]) -> None:
     them when the swap renames the schema to ``marts``, and the swap grants ``USAGE`` (``grant_usage``) in the
     same transaction.
     """
-    kec_roles = [kecamatan_role(k) for k in kecamatan]
+    limited = {"pembaca": [kecamatan_role, verval_role], "verval": [verval_role]}
     everyone = mart_readers(kecamatan)
     cur.execute("select rolname from pg_roles where rolname = any(%s)", (everyone,))
     if {r[0] for r in cur.fetchall()} != set(everyone):
         raise RuntimeError(f"peran basis data belum dibuat (bansos360 init) / the class roles are missing: {everyone}")
     schema_id = sql.Identifier(schema)
+    # every table first: an autovacuum that has just started on a fresh table is cancelled now, before this
+    # transaction changes the tables' catalog rows. Once it has, the vacuum's own update of the table's pg_class
+    # row waits for this transaction (PostgreSQL 18) while `enable row level security` waits for the vacuum: a
+    # deadlock, which a scale-1.0 bench met once.
+    cur.execute("select c.oid::regclass::text from pg_class as c join pg_namespace as n on n.oid = c.relnamespace "
+                "where n.nspname = %s and c.relkind = 'r' order by 1", (schema,))
+    tables = [r[0] for r in cur.fetchall()]
+    if tables:  # regclass text: each name quoted as needed by PostgreSQL itself
+        cur.execute(f"lock table {', '.join(tables)} in access exclusive mode")  # noqa: S608
     cur.execute(sql.SQL("revoke all on all tables in schema {} from {}").format(
         schema_id, sql.SQL(", ").join(map(sql.Identifier, everyone))))
     for m in models:
@@ -251,7 +270,7 @@ def grant_marts(cur, schema: str, models, kecamatan: list[str]) -> None:
         if level not in LEVELS:
             raise ValueError(f"mart {m.name}: akses must be one of {sorted(LEVELS)}, not {level!r}")
         target = sql.SQL(".").join([schema_id, sql.Identifier(m.name)])
-        readers = list(LEVELS[level]) + (kec_roles if level == "pembaca" else [])
+        readers = list(LEVELS[level]) + [role(k) for role in limited.get(level, []) for k in kecamatan]
         withheld = set(m.meta.get("pribadi", ()))
         cur.execute("select c.relkind from pg_class as c join pg_namespace as n on n.oid = c.relnamespace "
                     "where n.nspname = %s and c.relname = %s", (schema, m.name))
@@ -266,9 +285,9 @@ def grant_marts(cur, schema: str, models, kecamatan: list[str]) -> None:
         columns = [r[0] for r in cur.fetchall()]
         if withheld - set(columns):
             raise ValueError(f"mart {m.name}: pribadi names columns it lacks: {sorted(withheld - set(columns))}")
-        if level == "pembaca" and "kode_kec" not in columns:
+        if level in limited and "kode_kec" not in columns:
             raise ValueError(f"mart {m.name}: kecamatan roles read it, so it needs a kode_kec column")
-        if level == "pembaca" and m.materialized != "table":
+        if level in limited and m.materialized != "table":
             raise ValueError(f"mart {m.name}: a mart readers see is a table (row-level security does not reach "
                              "through a view)")
         for role in readers:
@@ -284,11 +303,10 @@ def grant_marts(cur, schema: str, models, kecamatan: list[str]) -> None:
         cur.execute("select policyname from pg_policies where schemaname = %s and tablename = %s", (schema, m.name))
         for (policy,) in cur.fetchall():
             cur.execute(sql.SQL("drop policy {} on {}").format(sql.Identifier(policy), target))
-        unrestricted = [r for r in readers if not r.startswith(KECAMATAN_PREFIX)]
+        unrestricted = [r for r in readers if not r.startswith((KECAMATAN_PREFIX, VERVAL_PREFIX))]
         cur.execute(sql.SQL("create policy semua on {} for select to {} using (true)").format(
             target, sql.SQL(", ").join(map(sql.Identifier, unrestricted))))
-        if level == "pembaca":
-            for kode in kecamatan:
-                cur.execute(sql.SQL("create policy {} on {} for select to {} using (kode_kec = {})").format(
-                    sql.Identifier(f"kecamatan_{kode}"), target, sql.Identifier(kecamatan_role(kode)),
-                    sql.Literal(kode)))
+        for kode in kecamatan if level in limited else ():
+            cur.execute(sql.SQL("create policy {} on {} for select to {} using (kode_kec = {})").format(
+                sql.Identifier(f"kecamatan_{kode}"), target,
+                sql.SQL(", ").join(sql.Identifier(role(kode)) for role in limited[level]), sql.Literal(kode)))

@@ -54,6 +54,7 @@ demo: setup ## set up, write a synthetic lake, process it through the SOP pages 
 	@echo "     analis / demo-analis-360 (Dinsos Analis: semua dasbor, by-name-by-address)"
 	@echo "     pembaca / demo-pembaca-360 (Dinsos Pembaca: nama dan NIK tersamar)"
 	@echo "     kec.trenggalek / demo-kecamatan-360 (Kecamatan Trenggalek: hanya kecamatannya)"
+	@echo "     verval.trenggalek / demo-verval-360 (Verval Kecamatan Trenggalek: daftar verval kecamatannya)"
 	@echo "     kominfo / demo-kominfo-360 (Admin)"
 	@echo "  Airflow: $(BANSOS360_AIRFLOW_URL)/   halaman SOP / SOP pages: $(BANSOS360_AIRFLOW_URL)/sop/"
 	@echo "     kominfo / demo-kominfo-360 (Admin, Airflow UI)"

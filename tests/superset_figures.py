@@ -8,21 +8,24 @@ from collections import defaultdict
 # the charts whose data make up the contract, by their asset file name (= stable key)
 CHARTS = ("d1_program", "d1_baris", "d1_nik", "d1_kecamatan", "d2_program", "d2_nik_ganda", "d3_program",
           "d4_kombinasi", "d4_jumlah_program", "d6_periode", "d7_status", "d8_periode", "d11_segmen", "d12_angka",
-          "d12_jenis", "d12_umur")
+          "d12_jenis", "d12_umur", "d13_program", "d13_eksklusi", "d14_pemutakhiran", "d14_desil")
 
-
-#: The keys of the figures contract these charts make: dashboards 13 and 14 (DTSEN) have no charts yet.
-KEYS = ("periode_terakhir", "d1", "d2", "d3", "d4", "d6", "d7", "d8", "d11", "d12")
+#: The keys of the figures contract these charts make.
+KEYS = ("periode_terakhir", "d1", "d2", "d3", "d4", "d6", "d7", "d8", "d11", "d12", "d13", "d14")
+D13_LABELS = {"desil_1_4": "Desil 1-4", "desil_5": "Desil 5", "desil_6_10": "Desil 6-10", "tanpa_desil": "Tanpa desil",
+              "tidak_di_dtsen": "Tidak di DTSEN"}
+D14_CHANGES = {"naik": "Naik", "turun": "Turun", "stagnan": "Stagnan", "baru": "Baru", "keluar": "Keluar"}
 
 
 def _one(rows: list[dict], label: str) -> int:
     return int(rows[0][label]) if rows and rows[0][label] is not None else 0
 
 
-def from_charts(data: dict[str, list[dict]], programs: list[str]) -> dict:
+def from_charts(data: dict[str, list[dict]], programs: list[str], limited: list[str]) -> dict:
     """Build the figures dict from the rows of the contract's charts (chart key -> its data rows).
 
-    ``programs`` are the registered programme codes: one the charts do not show counts 0 here.
+    ``programs`` are the registered programme codes: one the charts do not show counts 0 here; ``limited`` those
+    with a desil limit (dashboard 13 counts inclusion candidates for these).
     """
     prog = {r["program"]: r for r in data["d1_program"]}
     d2 = {r["program"]: r for r in data["d2_program"]}
@@ -81,4 +84,30 @@ def from_charts(data: dict[str, list[dict]], programs: list[str]) -> dict:
         "di_dtks": sum(int(r["Di DTKS"]) for r in angka.values()),
         "menerima_bansos": sum(int(r["Menerima bansos"]) for r in angka.values()),
     }
+    out.update(_dtsen(data, programs, limited))
+    return out
+
+
+def _dtsen(data: dict[str, list[dict]], programs: list[str], limited: list[str]) -> dict:
+    """Dashboards 13 and 14; nothing when no DTSEN update is published (the charts then have no update)."""
+    updates = sorted(r["periode"] for r in data["d14_pemutakhiran"])
+    if not updates:
+        return {}
+    d13 = {r["program"]: r for r in data["d13_program"]}
+    eksklusi = data["d13_eksklusi"][0] if data["d13_eksklusi"] else defaultdict(int)
+    latest = {r["periode_dtsen"] for r in data["d13_program"] + data["d13_eksklusi"]}
+    out: dict = {"d13": {
+        "periode_dtsen": latest.pop() if len(latest) == 1 else sorted(latest),
+        "per_program": {k: {key: int(d13[k][label]) if k in d13 else 0 for key, label in D13_LABELS.items()}
+                        for k in programs},
+        "inklusi": {k: int(d13[k]["Kandidat inklusi"]) if k in d13 else 0 for k in limited},
+        "eksklusi": {"keluarga": int(eksklusi["Keluarga"] or 0), "individu": int(eksklusi["Individu"] or 0)}}}
+    per_desil = {r["periode"]: r for r in data["d14_desil"]}
+    out["d14"] = {}
+    for r in data["d14_pemutakhiran"]:
+        entry = {"keluarga": int(r["Keluarga"]), "individu": int(r["Individu"]),
+                 "per_desil": {str(d): int(per_desil[r["periode"]][f"Desil {d}"]) for d in range(1, 11)}}
+        if r["periode"] != updates[0]:
+            entry.update({key: int(r[label]) for key, label in D14_CHANGES.items()})
+        out["d14"][r["periode"]] = entry
     return out

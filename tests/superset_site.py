@@ -31,6 +31,15 @@ def kec_user(kode: str) -> tuple[str, str]:
     return f"kec{kode[-2:]}", f"uji-kec-{kode[-2:]}"
 
 
+def verval_user(kode: str) -> tuple[str, str]:
+    return f"verval{kode[-2:]}", f"uji-verval-{kode[-2:]}"
+
+
+# the Verval Kecamatan users: the first holds its kecamatan's Kecamatan role too (so reaches the warehouse as the
+# verval class), the second the Verval Kecamatan role only
+VERVAL = ("35.03.05", "35.03.01")
+
+
 SITE = f"http://127.0.0.1:{free_port()}"  # the example village site (ops/desa), on the allow-list
 # the guest-token limits of the test sites: small, over a short window, so a test can reach them and wait them out
 TOKEN_LIMITS = {"BANSOS360_TOKEN_LIMIT_WINDOW": "6", "BANSOS360_TOKEN_LIMIT_CLIENT": "20",
@@ -52,6 +61,14 @@ def users_file(path: Path) -> Path:
         users.append({"username": name, "nama": f"Staf {nama}", "email": f"{name}@uji.invalid",
                       "password": password,
                       "superset": [spec["kecamatan_role"]["name"].format(kode_kec=kode, nama_kec=nama)]})
+    names = dict(KEC)
+    for n, kode in enumerate(VERVAL):
+        name, password = verval_user(kode)
+        roles = [spec["verval_role"]["name"].format(kode_kec=kode, nama_kec=names[kode])]
+        if n == 0:
+            roles.append(spec["kecamatan_role"]["name"].format(kode_kec=kode, nama_kec=names[kode]))
+        users.append({"username": name, "nama": f"Verval {names[kode]}", "email": f"{name}@uji.invalid",
+                      "password": password, "superset": roles})
     path.write_text(json.dumps(users))
     return path
 

@@ -16,9 +16,9 @@ import jwt
 import psycopg2
 import pytest
 
-from bansos360 import figures, superset_access, superset_sync
+from bansos360 import figures, sources, superset_access, superset_sync
 from tests import superset_figures
-from tests.superset_site import ADMIN, ANALIS, KEC, PEMBACA, SITE, kec_user
+from tests.superset_site import ADMIN, ANALIS, KEC, PEMBACA, SITE, VERVAL, kec_user, verval_user
 
 pytestmark = pytest.mark.superset
 
@@ -48,8 +48,10 @@ def _chart_rows(api, chart_id: int) -> list[dict]:
 def _figures_seen_by(site, user, programs: list[str]) -> dict:
     api = _api(site, user)
     charts = _charts(api)
+    with psycopg2.connect(site["settings"].database_url) as conn, conn.cursor() as cur:
+        limited = [p.kode for p in sources.programs(cur) if p.desil_maks is not None]
     return superset_figures.from_charts({k: _chart_rows(api, charts[k]["id"]) for k in superset_figures.CHARTS},
-                                        programs)
+                                        programs, limited)
 
 
 def _expected(site, kecamatan: str | None) -> dict:
@@ -151,6 +153,9 @@ def test_charts_still_answer_after_the_marts_are_published_again(site):
 
 def test_dinsos_sees_the_kabupaten_figures(site):
     expected = _expected(site, None)
+    # the synthetic lake plants DTSEN updates and inclusion and exclusion candidates (dashboards 13 and 14)
+    assert len(expected["d14"]) >= 3 and expected["d13"]["inklusi"]["PKH"] > 0
+    assert expected["d13"]["eksklusi"]["keluarga"] > 0
     for user in (ANALIS, PEMBACA):
         assert _figures_seen_by(site, user, list(expected["d1"]["per_program"])) == expected, user[0]
 
@@ -174,17 +179,77 @@ def test_a_kecamatan_user_receives_exactly_the_figures_of_the_kecamatan(site, ko
     assert seen["d1"]["semua"]["baris"] > 0  # the synthetic lake has KPM rows in every kecamatan
 
 
+@pytest.mark.parametrize("kode", VERVAL)
+def test_a_verval_kecamatan_user_receives_the_figures_and_the_names_of_the_kecamatan_only(site, kode):
+    """The Verval Kecamatan user (the first also holds the Kecamatan role of the same kecamatan) sees what the
+    kecamatan user sees, and the daftar verval of that kecamatan: every row of it, no row of another."""
+    user = verval_user(kode)
+    expected = _expected(site, kode)
+    assert _figures_seen_by(site, user, list(expected["d1"]["per_program"])) == expected
+    api = _api(site, user)
+    rows = _chart_rows(api, _charts(api)["d13_daftar_verval"]["id"])
+    with psycopg2.connect(site["settings"].database_url) as conn, conn.cursor() as cur:
+        cur.execute("select nik, alasan from marts.mart_daftar_verval where kode_kec = %s", (kode,))
+        own = sorted(cur.fetchall())
+    assert own and sorted((r["nik"], r["alasan"]) for r in rows) == own
+
+
+def test_the_daftar_verval_downloads_whole_for_those_cleared_and_each_download_is_recorded(site, monkeypatch):
+    """CSV and Excel, every row the user's class reads (the analyst the kabupaten, Verval Kecamatan their
+    kecamatan), NIK and No. KK as text; refused to readers, kecamatan users and anonymous visitors; each download
+    listed in the who-saw-whom report."""
+    import csv
+    import io
+
+    import openpyxl
+
+    from bansos360 import access_report
+
+    monkeypatch.setenv("SUPERSET_METADATA_URL", site["meta"])
+    s = site["settings"]
+    access_report.collect(s)
+    started = time.time()
+    with psycopg2.connect(s.database_url) as conn, conn.cursor() as cur:
+        cur.execute("select kode_kec, nik, nokk from marts.mart_daftar_verval")
+        everything = cur.fetchall()
+    for user, kode in ((ANALIS, None), (verval_user(VERVAL[0]), VERVAL[0])):
+        browser = _browser_session(site, user)  # the download is a link on the dashboard
+        r = browser.get("/bansos360/daftar-verval.csv")
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv"), r.text[:300]
+        got = list(csv.DictReader(io.StringIO(r.text)))
+        wanted = sorted((n, k) for c, n, k in everything if kode is None or c == kode)
+        assert sorted((row["NIK"], row["No. KK"] or None) for row in got) == wanted, user
+        r = browser.get("/bansos360/daftar-verval.xlsx")
+        assert r.status_code == 200, r.text[:300]
+        sheet = openpyxl.load_workbook(io.BytesIO(r.content), read_only=True).active
+        table = list(sheet.values)
+        nik = table[0].index("NIK")
+        assert len(table) - 1 == len(wanted) and all(isinstance(row[nik], str) for row in table[1:] if row[nik])
+    for user in (PEMBACA, _kec_user(VERVAL[0])):
+        assert _browser_session(site, user).get("/bansos360/daftar-verval.csv").status_code == 403, user
+    assert httpx.get(f"{s.superset_url}/bansos360/daftar-verval.csv").status_code == 401  # no session
+    access_report.collect(s)
+    seen = {(r["pengguna"], r["tindakan"], r["objek"], r["format"]) for r in access_report.report(s)
+            if r["waktu"].timestamp() >= started - 1}
+    for user in (ANALIS[0], verval_user(VERVAL[0])[0]):
+        for fmt in ("csv", "xlsx"):
+            assert (user, "mengekspor", "mart_daftar_verval", fmt) in seen, (user, fmt, seen)
+    assert not {u for u, *_ in seen} & {PEMBACA[0], _kec_user(VERVAL[0])[0]}  # refused: nothing was read
+
+
 def test_a_reader_and_a_kecamatan_user_do_not_get_by_name_dashboards_or_datasets(site):
-    clear = {"mart_kpm", "mart_dtks_individu", "mart_dtks_rumah_tangga", "mart_wilayah_tidak_cocok"}
+    clear = {"mart_kpm", "mart_dtks_individu", "mart_dtks_rumah_tangga", "mart_wilayah_tidak_cocok",
+             "mart_daftar_verval"}
     for user in (PEMBACA, _kec_user(KEC[0][0])):
         api = _api(site, user)
         slugs = {d["slug"] for d in api.call("GET", "/api/v1/dashboard/", params={"q": "(page_size:100)"})["result"]}
-        assert not slugs & {"detail-kpm", "pm360-individu", "pm360-rumah-tangga", "kualitas-data"}, user
+        assert not slugs & {"detail-kpm", "pm360-individu", "pm360-rumah-tangga", "kualitas-data", "daftar-verval"}, \
+            user
         assert "overview-kpm" in slugs and "menu" in slugs
         tables = {d["table_name"] for d in api.all("/api/v1/dataset/")}
         assert not tables & clear, user
         admin_charts = _charts(_api(site, ADMIN))
-        for key in ("d5_detail", "d9_individu", "d10_rumah_tangga", "dq_wilayah_tidak_cocok"):
+        for key in ("d5_detail", "d9_individu", "d10_rumah_tangga", "dq_wilayah_tidak_cocok", "d13_daftar_verval"):
             r = api.client.get(f"/api/v1/chart/{admin_charts[key]['id']}/data/")
             assert r.status_code in (403, 404), (user, key, r.status_code)
 
@@ -544,19 +609,20 @@ def _problems(tables: list[dict], drawn: list[dict], period_tables: set[str]) ->
     return found
 
 
-@pytest.mark.parametrize("who", ["analis", "kecamatan"])
+@pytest.mark.parametrize("who", ["analis", "kecamatan", "verval"])
 def test_a_dinsos_and_a_kecamatan_user_open_every_dashboard_in_chromium(site, who):
     """Every dashboard opens without an error and reads at a glance: periods in time order in tables and along
     axes, desil in their order, numbers in the Indonesian form (1.630) and never as 1.63k, 1630 or 4.0, no
     <NULL>. Screenshots are kept in artifacts/screenshots."""
     from playwright.sync_api import sync_playwright
 
-    user = ANALIS if who == "analis" else _kec_user("35.03.05")
+    user = {"analis": ANALIS, "kecamatan": _kec_user("35.03.05"), "verval": verval_user(VERVAL[0])}[who]
     url = site["settings"].superset_url
     slugs = sorted(d["slug"] for d in _api(site, user).call(
         "GET", "/api/v1/dashboard/", params={"q": "(page_size:100)"})["result"])
     spec = superset_access.access_spec()
-    role = spec["roles"]["Dinsos Analis"] if who == "analis" else spec["kecamatan_role"]
+    role = {"analis": spec["roles"]["Dinsos Analis"], "kecamatan": spec["kecamatan_role"],
+            "verval": spec["verval_role"]}[who]
     assert slugs == sorted(role["dashboards"])
     expected = _charts_per_dashboard()
     period_tables = _period_tables()
@@ -593,6 +659,16 @@ def test_a_dinsos_and_a_kecamatan_user_open_every_dashboard_in_chromium(site, wh
                     assert segments and segments == sorted(segments), segments
                     grades = _in_order(drawn, "Recency x frequency", ["Tinggi", "Sedang", "Rendah"])
                     assert grades == ["Tinggi", "Sedang", "Rendah"], grades  # the matrix of Table 8.3
+                if slug == "dtsen-per-pemutakhiran":  # desil 1-10 in their order, in the legend and the table
+                    desil = [f"Desil {i}" for i in range(1, 11)]
+                    legend = _in_order(drawn, "Sebaran desil per pemutakhiran", desil)
+                    assert len(legend) >= 3 and legend == [d for d in desil if d in legend], legend
+                    head = next(t for t in tables if t["chart"] == "Keluarga per desil per pemutakhiran")["head"]
+                    assert head[1:11] == desil, head
+                if slug == "ketepatan-sasaran-dtsen":
+                    groups = ["Desil 1-4", "Desil 5", "Desil 6-10", "Tanpa desil", "Tidak di DTSEN"]
+                    shown = _in_order(drawn, "Kelompok desil DTSEN per program", groups)
+                    assert len(shown) >= 3 and shown == [g for g in groups if g in shown], shown
         # the menu links every dashboard of the report
         page.goto(f"{url}/superset/dashboard/menu/")
         page.wait_for_selector("a[href*='/superset/dashboard/overview-kpm/']", timeout=60000)

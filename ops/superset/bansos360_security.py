@@ -34,6 +34,8 @@ NOBODY = "bansos360_tanpa_akses"
 GUEST = "bansos360_publik"
 ANALYST = "bansos360_analis"
 WIDEST_FIRST = (ANALYST, "bansos360_pembaca")
+KECAMATAN_PREFIX = "bansos360_kec_"
+VERVAL_PREFIX = "bansos360_verval_"
 SECRET = os.environ["BANSOS360_DB_ROLE_SECRET"]
 ROLES = json.loads(os.environ.get("BANSOS360_DB_ROLES") or "{}")
 # answers that may carry the generated SQL or a database's own error message
@@ -55,7 +57,9 @@ def database_role(security_manager) -> str:
     for widest in WIDEST_FIRST:
         if widest in mapped:
             return widest
-    # one kecamatan role; a user given two kecamatan (or none of the mapped roles) reads nothing
+    # a Verval Kecamatan role covers the Kecamatan role of the same kecamatan
+    mapped -= {r.replace(VERVAL_PREFIX, KECAMATAN_PREFIX, 1) for r in mapped if r.startswith(VERVAL_PREFIX)}
+    # one kecamatan or verval role; a user given two kecamatan (or none of the mapped roles) reads nothing
     return mapped.pop() if len(mapped) == 1 else NOBODY
 
 

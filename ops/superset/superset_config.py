@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bansos360_security  # noqa: E402
 from bansos360_embed import blueprint as embed_blueprint  # noqa: E402
+from bansos360_export import blueprint as export_blueprint  # noqa: E402
 from superset.security import SupersetSecurityManager  # noqa: E402
 
 SECRET_KEY = os.environ["SUPERSET_SECRET_KEY"]
@@ -76,7 +77,7 @@ TALISMAN_CONFIG = {
 }
 TALISMAN_DEV_CONFIG = TALISMAN_CONFIG
 
-BLUEPRINTS = [embed_blueprint]
+BLUEPRINTS = [embed_blueprint, export_blueprint]
 
 # Least privilege in the database (docs/privacy.md). Superset stores one connection to the warehouse, as
 # `bansos360_tanpa_akses`, which reads nothing; every engine Superset opens for a request is switched here to

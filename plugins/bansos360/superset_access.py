@@ -1,8 +1,8 @@
 """Who reaches what through Superset.
 
-``superset_assets/akses.yml`` (its roles, their dashboards and their PostgreSQL class), the kecamatan roles made
-from the shipped region reference, and the PostgreSQL role each Superset role reaches the warehouse as. Read by
-the sync (superset_sync), by Superset's environment (superset_runtime) and by the tests.
+``superset_assets/akses.yml`` (its roles, their dashboards and their PostgreSQL class), the kecamatan and Verval
+Kecamatan roles made from the shipped region reference, and the PostgreSQL role each Superset role reaches the
+warehouse as. Read by the sync (superset_sync), by Superset's environment (superset_runtime) and by the tests.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def access_spec(assets: Path = ASSETS) -> dict:
             out += flat(item) if isinstance(item, list) else [item]
         return list(dict.fromkeys(out))
 
-    for role in [*spec["roles"].values(), spec["kecamatan_role"], spec["guest_role"]]:
+    for role in [*spec["roles"].values(), spec["kecamatan_role"], spec["verval_role"], spec["guest_role"]]:
         role["dashboards"] = flat(role["dashboards"])
         role["tanpa"] = flat(role.get("tanpa", []))
     return spec
@@ -46,6 +46,11 @@ def kecamatan_roles(spec: dict) -> dict[str, str]:
     return {spec["kecamatan_role"]["name"].format(kode_kec=k, nama_kec=n): k for k, n in kecamatan()}
 
 
+def verval_roles(spec: dict) -> dict[str, str]:
+    """Role name -> kode_kec, one Verval Kecamatan role per kecamatan."""
+    return {spec["verval_role"]["name"].format(kode_kec=k, nama_kec=n): k for k, n in kecamatan()}
+
+
 def database_roles(spec: dict) -> dict[str, str]:
     """Superset role name -> the PostgreSQL role its users reach the warehouse as (akses.yml ``basis_data``)."""
     fixed = {"analis": db_access.ANALIS, "pembaca": db_access.PEMBACA, "publik": db_access.PUBLIK}
@@ -53,4 +58,5 @@ def database_roles(spec: dict) -> dict[str, str]:
     out.update({name: fixed[rs["basis_data"]] for name, rs in spec["roles"].items()})
     out[spec["guest_role"]["name"]] = fixed[spec["guest_role"]["basis_data"]]
     out.update({name: db_access.kecamatan_role(kode) for name, kode in kecamatan_roles(spec).items()})
+    out.update({name: db_access.verval_role(kode) for name, kode in verval_roles(spec).items()})
     return out

@@ -35,7 +35,7 @@ import httpx
 import yaml
 
 from bansos360 import db, db_access, marts, superset_runtime
-from bansos360.superset_access import ASSETS, access_spec, kecamatan_roles
+from bansos360.superset_access import ASSETS, access_spec, kecamatan_roles, verval_roles
 
 DATABASE_FILE = "databases/gudang_bansos360.yaml"
 ADMIN = "Admin"
@@ -264,6 +264,8 @@ def _role_specs(spec: dict) -> dict[str, dict]:
     out = dict(spec["roles"])
     for name in kecamatan_roles(spec):
         out[name] = spec["kecamatan_role"]
+    for name in verval_roles(spec):
+        out[name] = spec["verval_role"]
     out[spec["guest_role"]["name"]] = spec["guest_role"]
     return out
 
@@ -307,7 +309,8 @@ def _sync_dashboard_roles(api: Api, spec: dict, roles: dict[str, int], dashboard
 def _role_refs(names: list[str], spec: dict, roles: dict[str, int]) -> list[int]:
     out = []
     for n in names:
-        out += [roles[k] for k in kecamatan_roles(spec)] if n == "kecamatan" else [roles[n]]
+        limited = {"kecamatan": kecamatan_roles, "verval": verval_roles}
+        out += [roles[k] for k in limited[n](spec)] if n in limited else [roles[n]]
     return sorted(out)
 
 
@@ -321,10 +324,11 @@ def _sync_rls(api: Api, spec: dict, roles: dict[str, int], datasets: dict[str, d
                        "filter_type": rule["filter_type"], "clause": rule["clause"],
                        "group_key": rule.get("group_key", ""), "tables": tables,
                        "roles": _role_refs(rule["roles"], spec, roles)})
-    for name, kode in kecamatan_roles(spec).items():
-        wanted.append({"name": f"RLS {name}", "description": f"Hanya baris kecamatan {kode}.",
-                       "filter_type": "Regular", "clause": spec["kecamatan_role"]["clause"].format(kode_kec=kode),
-                       "group_key": "kode_kec", "tables": all_ids, "roles": [roles[name]]})
+    for key, limited in (("kecamatan_role", kecamatan_roles), ("verval_role", verval_roles)):
+        for name, kode in limited(spec).items():
+            wanted.append({"name": f"RLS {name}", "description": f"Hanya baris kecamatan {kode}.",
+                           "filter_type": "Regular", "clause": spec[key]["clause"].format(kode_kec=kode),
+                           "group_key": "kode_kec", "tables": all_ids, "roles": [roles[name]]})
     have = {r["name"]: r for r in api.all("/api/v1/rowlevelsecurity/")}
     for rule in wanted:
         old = have.get(rule["name"])

@@ -1,10 +1,13 @@
-"""### Maintenance: nightly backup, restore test, ANALYZE, lake re-check
+"""### Maintenance: registry changes, nightly backup, restore test, ANALYZE, lake re-check
 
-Every night at 01:00 WIB: a `pg_dump` of the warehouse database into `$BANSOS360_BACKUP_DIR` (the newest
-`$BANSOS360_BACKUP_KEEP` are kept); that backup restored into a scratch database and compared table by
-table on row counts; `ANALYZE`; and every lake file read again and checked against its SHA-256.
+Every night at 01:00 WIB: the marts built again when the programme registry changed since their build (a
+`desil_maks` set with `bansos360 program set` reaches the dashboards with no approval); a `pg_dump` of the
+warehouse database into `$BANSOS360_BACKUP_DIR` (the newest `$BANSOS360_BACKUP_KEEP` are kept); that backup
+restored into a scratch database and compared table by table on row counts; `ANALYZE`; and every lake file
+read again and checked against its SHA-256.
 
-**When it fails:** *cadangkan* — disk full or the database unreachable (check `df` and the server).
+**When it fails:** *perbarui_mart* — the mart gate refused the rebuilt marts (the log names the checks); the
+live marts stay as they were. *cadangkan* — disk full or the database unreachable (check `df` and the server).
 *uji_pemulihan* — the log lists the tables whose counts differ: the backup is not trustworthy; keep the
 previous ones, find the cause before the retention removes them. *periksa_danau* — a lake file changed or
 disappeared: the raw data is supposed to be immutable; restore it from the backup of the lake folder and
@@ -37,6 +40,13 @@ with DAG(
 ) as dag:
 
     @task
+    def perbarui_mart() -> bool:
+        """Rebuild and publish the marts when the programme registry changed since their build."""
+        from bansos360 import orchestration
+
+        return orchestration.rebuild_stale_marts()
+
+    @task
     def cadangkan() -> str:
         """``pg_dump`` into the backup folder, with retention."""
         from bansos360 import orchestration
@@ -64,5 +74,5 @@ with DAG(
 
         return orchestration.check_lake()
 
-    uji_pemulihan(cadangkan()) >> analyze()
+    perbarui_mart() >> uji_pemulihan(cadangkan()) >> analyze()
     periksa_danau()

@@ -1,4 +1,5 @@
-"""Nightly care against a real PostgreSQL: backup with retention, the restore test, the lake re-check."""
+"""Nightly care against a real PostgreSQL: a registry change published, backup with retention, the restore test,
+the lake re-check."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import os
 import psycopg2
 import pytest
 
-from bansos360 import maintenance
+from bansos360 import maintenance, marts, pipeline, registry
 from tests.helpers import approve_and_refresh, submit
 
 
@@ -18,6 +19,32 @@ def with_data(settings, lake, tmp_path):
     result = submit(s, lake / "files" / "BNBA BST Tahap 3.xlsx", "bst", label="BST Tahap 3")
     assert approve_and_refresh(s, result["submission_id"]).state == "terbit"
     return s
+
+
+def test_the_nightly_run_publishes_marts_that_a_registry_change_made_stale(with_data):
+    """No submission waits; a programme limit changed: the maintenance DAG's first task builds, gates and publishes
+    the marts once, and the next night does nothing."""
+    def published() -> tuple[int, bool]:
+        with psycopg2.connect(with_data.database_url) as conn, conn.cursor() as cur:
+            cur.execute("select oid from pg_namespace where nspname = 'marts'")
+            return cur.fetchone()[0], marts.stale(conn)
+
+    def limits() -> list[tuple]:
+        with psycopg2.connect(with_data.database_url) as conn, conn.cursor() as cur:
+            cur.execute("select distinct desil_maks from marts.mart_dtsen_kpm where program = 'BST'")
+            return cur.fetchall()
+
+    built, stale = published()
+    assert not stale and pipeline.rebuild_stale_marts(with_data) is False and published()[0] == built
+    assert limits() == [(None,)]  # BST's current list, no limit as shipped
+    with psycopg2.connect(with_data.database_url) as conn, conn.cursor() as cur:
+        registry.program_set(cur, "BST", "3", "kominfo")
+    assert published() == (built, True)
+    assert pipeline.rebuild_stale_marts(with_data) is True
+    rebuilt, stale = published()
+    assert rebuilt != built and not stale
+    assert limits() == [(3,)]  # the published marts read the new limit
+    assert pipeline.rebuild_stale_marts(with_data) is False and published()[0] == rebuilt
 
 
 def test_backup_restores_to_the_same_counts(with_data):

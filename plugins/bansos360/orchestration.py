@@ -73,6 +73,19 @@ def verdict(conf: dict, batch: list[dict]) -> None:
                                    + "; ".join(mine[0]["findings"])[:1000])
 
 
+def rebuild_stale_marts() -> bool:
+    """Maintenance: the marts again when the programme registry changed since they were built."""
+    settings = config.load()
+    try:
+        with pipeline.exclusive(settings):
+            rebuilt = pipeline.rebuild_stale_marts(settings)
+    except audit.StateError:  # a refresh runs now: the marts it publishes read the registry as it is
+        log.info("a refresh is running; it publishes marts built from the current programme registry")
+        return False
+    log.info("marts %s", "rebuilt: the programme registry changed" if rebuilt else "up to date (or a batch in flight)")
+    return rebuilt
+
+
 def backup() -> str:
     """Maintenance: the nightly ``pg_dump``; its path."""
     return str(maintenance.backup(config.load()))

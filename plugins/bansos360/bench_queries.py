@@ -70,6 +70,32 @@ CHART_QUERIES: dict[str, dict[str, str]] = {
         "di DTKS / menerima": "select count(*) filter (where is_di_dtks), count(*) filter (where is_menerima_bansos) "
                               "from marts.mart_disabilitas where kode_kec = %(kec)s",
     },
+    "13 ketepatan sasaran DTSEN": {
+        "per program (kabupaten, analis)": "select periode_dtsen, program, sum(desil_1_4), sum(desil_5), "
+                                           "sum(desil_6_10), sum(tanpa_desil), sum(tidak_di_dtsen), max(desil_maks), "
+                                           "sum(inklusi) from marts.mart_verval_ringkasan "
+                                           "where tingkat = 'kabupaten' and program is not null group by 1, 2",
+        "per program (kecamatan)": "select periode_dtsen, program, sum(desil_1_4), sum(desil_6_10), sum(inklusi) "
+                                   "from marts.mart_verval_ringkasan where tingkat = 'kecamatan' "
+                                   "and kode_kec = %(kec)s and program is not null group by 1, 2",
+        "eksklusi (kabupaten)": "select sum(eksklusi_keluarga), sum(eksklusi_individu) from "
+                                "marts.mart_verval_ringkasan where tingkat = 'kabupaten' and program is null",
+        "per desa (peta)": "select kode_desa, sum(inklusi), sum(eksklusi_keluarga) from marts.mart_verval_ringkasan "
+                           "where tingkat = 'desa' and kode_kec = %(kec)s group by 1",
+        "daftar verval (halaman 1, analis)": "select alasan, program, desil, nama, nik, nokk, nama_desa, nama_kec, "
+                                             "alamat, id_keluarga from marts.mart_daftar_verval limit 25",
+        "daftar verval (jumlah baris, analis)": "select count(*) from marts.mart_daftar_verval",
+        "daftar verval (kecamatan, Verval)": "select alasan, program, desil, nama, nik from marts.mart_daftar_verval "
+                                             "where kode_kec = %(kec)s limit 25",
+    },
+    "14 DTSEN per pemutakhiran": {
+        "per pemutakhiran (kabupaten)": "select periode, sum(keluarga), sum(individu), sum(desil_1), sum(desil_10), "
+                                        "sum(naik), sum(keluar) from marts.mart_dtsen_ringkasan "
+                                        "where tingkat = 'kabupaten' group by 1",
+        "per desa (peta)": "select kode_desa, sum(keluarga) from marts.mart_dtsen_ringkasan where tingkat = 'desa' "
+                           "and kode_kec = %(kec)s and periode = (select max(periode) from "
+                           "marts.mart_dtsen_ringkasan) group by 1",
+    },
 }
 
 #: the village page's charts (embed-desa), as the guest role reads them: the public views of one desa, the most
@@ -81,6 +107,8 @@ VILLAGE_QUERIES: dict[str, str] = {
                         "where kode_desa = %(desa)s group by 1 order by 1",
     "disabilitas per kategori": "select dimensi, kategori, sum(jumlah) from marts.publik_disabilitas_desa "
                                 "where kode_desa = %(desa)s group by 1, 2 order by 3 desc",
+    "DTSEN per kelompok desil": "select kelompok_desil, sum(keluarga) from marts.publik_dtsen_desa "
+                                "where kode_desa = %(desa)s group by 1 order by 1",
     "semua baris desa, tiga tampilan": "select count(*) from (select kode_desa from marts.publik_kpm_desa "
                                        "where kode_desa = %(desa)s union all select kode_desa from "
                                        "marts.publik_dtks_desa where kode_desa = %(desa)s union all select "

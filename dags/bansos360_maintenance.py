@@ -2,8 +2,9 @@
 
 Every night at 01:00 WIB: the marts built again when the programme registry changed since their build (a
 `desil_maks` set with `bansos360 program set` reaches the dashboards with no approval); a `pg_dump` of the
-warehouse database into `$BANSOS360_BACKUP_DIR` (the newest `$BANSOS360_BACKUP_KEEP` are kept); that backup
-restored into a scratch database and compared table by table on row counts; `ANALYZE`; and every lake file
+warehouse database into `$BANSOS360_BACKUP_DIR` (the newest `$BANSOS360_BACKUP_KEEP` are kept), with the row
+count of every table taken in the dump's own snapshot; that backup restored into a scratch database and compared
+table by table with those counts; `ANALYZE`; and every lake file
 read again and checked against its SHA-256.
 
 **When it fails:** *perbarui_mart* — the mart gate refused the rebuilt marts (the log names the checks); the

@@ -4,6 +4,7 @@ the lake re-check."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 
 import psycopg2
@@ -57,12 +58,24 @@ def test_backup_restores_to_the_same_counts(with_data):
         assert cur.fetchall() == []  # the scratch database is gone
 
 
-def test_restore_test_sees_a_difference(with_data):
+def test_restore_test_judges_the_dump_by_its_own_snapshot_and_sees_a_difference(with_data):
+    """A row written after the dump (the access report's hourly timer, an approval) is no difference: the restore
+    is compared with the counts taken in the dump's snapshot. A dump that holds fewer rows than were counted is."""
     path = maintenance.backup(with_data)
     with psycopg2.connect(with_data.database_url) as conn, conn.cursor() as cur:
         cur.execute("insert into audit.state_change (submission_id, from_state, to_state, changed_by) "
                     "select submission_id, state, state, 'uji' from audit.submission limit 1")
     result = maintenance.verify_restore(with_data, path)
+    assert result["berbeda"] == [] and result["dibandingkan_dengan"] == "snapshot cadangan"
+    counted = path.with_name(path.name + ".counts.json")
+    counts = json.loads(counted.read_text())
+    counts["audit.state_change"] += 1  # as if the dump had lost a row
+    counted.write_text(json.dumps(counts))
+    result = maintenance.verify_restore(with_data, path)
+    assert result["berbeda"] and result["berbeda"][0].startswith("audit.state_change")
+    counted.unlink()  # a dump of an older release: compared with the live database, which has the new row
+    result = maintenance.verify_restore(with_data, path)
+    assert result["dibandingkan_dengan"] == "gudang hidup"
     assert result["berbeda"] and result["berbeda"][0].startswith("audit.state_change")
 
 
@@ -73,9 +86,12 @@ def test_backup_retention_keeps_the_newest(with_data):
         old = with_data.backup_dir / f"{maintenance.PREFIX}{stamp}.dump"
         old.write_bytes(b"old")
         made.append(old)
+    for old in made:
+        old.with_name(old.name + ".counts.json").write_text("{}")
     newest = maintenance.backup(with_data)
     kept = sorted(p.name for p in with_data.backup_dir.glob("*.dump"))
     assert kept == [made[-1].name, newest.name]
+    assert sorted(p.name for p in with_data.backup_dir.glob("*.counts.json")) == [f"{n}.counts.json" for n in kept]
 
 
 def test_lake_check_finds_a_changed_and_a_missing_file(with_data):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import subprocess
 from pathlib import Path
@@ -35,20 +36,40 @@ def _with_database(url: str, database: str) -> str:
 
 
 def backup(settings) -> Path:
-    """``pg_dump`` of the warehouse database into the backup folder; keep the newest ``BANSOS360_BACKUP_KEEP``."""
+    """``pg_dump`` of the warehouse database into the backup folder; keep the newest ``BANSOS360_BACKUP_KEEP``.
+
+    The dump is taken in a snapshot exported by a transaction that also counts every compared table's rows in that
+    same snapshot, written beside the dump (``<dump>.counts.json``): the restore test then compares the restored
+    database with what the dump holds, not with the live database, which the access report's hourly timer or an
+    approval may have changed meanwhile (at kabupaten scale the dump and the restore take minutes).
+    """
     settings.backup_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     target = settings.backup_dir / f"{PREFIX}{stamp}.dump"
     partial = target.with_suffix(".dump.part")
-    subprocess.run([_bin(settings, "pg_dump"), "--format=custom", "--no-owner", "--exclude-table-data=staging.*",
-                    f"--file={partial}", db.database_url(settings)], check=True, capture_output=True)
+    url = db.database_url(settings)
+    with psycopg2.connect(url) as conn:
+        conn.set_session(isolation_level="REPEATABLE READ", readonly=True)
+        with conn.cursor() as cur:
+            cur.execute("select pg_export_snapshot()")
+            snapshot = cur.fetchone()[0]
+            subprocess.run([_bin(settings, "pg_dump"), "--format=custom", "--no-owner", f"--snapshot={snapshot}",
+                            "--exclude-table-data=staging.*", f"--file={partial}", url], check=True,
+                           capture_output=True)
+            counts = _count_rows(cur)
+    _counts_file(target).write_text(json.dumps(counts, indent=1, sort_keys=True) + "\n")
     partial.rename(target)
     dumps = sorted(settings.backup_dir.glob(f"{PREFIX}*.dump"))
     for old in dumps[:-settings.backup_keep] if settings.backup_keep > 0 else []:
         old.unlink()
+        _counts_file(old).unlink(missing_ok=True)
         log.info("backup %s removed (retention %s)", old.name, settings.backup_keep)
     log.info("backup written: %s (%d bytes)", target, target.stat().st_size)
     return target
+
+
+def _counts_file(dump: Path) -> Path:
+    return dump.with_name(dump.name + ".counts.json")
 
 
 def newest_backup(settings) -> Path | None:
@@ -57,20 +78,28 @@ def newest_backup(settings) -> Path | None:
     return dumps[-1] if dumps else None
 
 
-def _counts(url: str) -> dict[str, int]:
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
-        cur.execute("select n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-                    "where c.relkind in ('r', 'p') and n.nspname = any(%s) order by 1, 2", (list(COMPARED_SCHEMAS),))
-        tables = cur.fetchall()
-        counts = {}
-        for schema, table in tables:
-            cur.execute(sql.SQL("select count(*) from {}.{}").format(sql.Identifier(schema), sql.Identifier(table)))
-            counts[f"{schema}.{table}"] = cur.fetchone()[0]
+def _count_rows(cur) -> dict[str, int]:
+    """Rows of every table of the compared schemas, as ``cur``'s transaction sees them."""
+    cur.execute("select n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                "where c.relkind in ('r', 'p') and n.nspname = any(%s) order by 1, 2", (list(COMPARED_SCHEMAS),))
+    counts = {}
+    for schema, table in cur.fetchall():
+        cur.execute(sql.SQL("select count(*) from {}.{}").format(sql.Identifier(schema), sql.Identifier(table)))
+        counts[f"{schema}.{table}"] = cur.fetchone()[0]
     return counts
 
 
+def _counts(url: str) -> dict[str, int]:
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        return _count_rows(cur)
+
+
 def verify_restore(settings, path: str | Path | None = None) -> dict:
-    """Restore a backup (the newest by default) into a scratch database and compare row counts per table."""
+    """Restore a backup (the newest by default) into a scratch database and compare its row counts per table.
+
+    The counts compared with are those taken in the dump's own snapshot (for a dump made before those were kept:
+    the live database's).
+    """
     path = Path(path) if path else newest_backup(settings)
     if path is None:
         raise FileNotFoundError(f"tidak ada cadangan di {settings.backup_dir} / no backup in {settings.backup_dir}")
@@ -90,14 +119,17 @@ def verify_restore(settings, path: str | Path | None = None) -> dict:
         scratch_url = _with_database(url, scratch)
         subprocess.run([_bin(settings, "pg_restore"), "--no-owner", "--exit-on-error", f"--dbname={scratch_url}",
                         str(path)], check=True, capture_output=True)
-        live, restored = _counts(url), _counts(scratch_url)
+        counted = _counts_file(path)
+        expected = json.loads(counted.read_text()) if counted.is_file() else _counts(url)
+        restored = _counts(scratch_url)
     finally:
         with admin.cursor() as cur:
             cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(scratch)))
         admin.close()
-    differ = sorted(t for t in live.keys() | restored.keys() if live.get(t) != restored.get(t))
-    return {"cadangan": path.name, "tabel": len(live), "baris": sum(live.values()),
-            "berbeda": [f"{t}: {live.get(t)} vs {restored.get(t)}" for t in differ]}
+    differ = sorted(t for t in expected.keys() | restored.keys() if expected.get(t) != restored.get(t))
+    return {"cadangan": path.name, "tabel": len(expected), "baris": sum(expected.values()),
+            "dibandingkan_dengan": "snapshot cadangan" if counted.is_file() else "gudang hidup",
+            "berbeda": [f"{t}: {expected.get(t)} vs {restored.get(t)}" for t in differ]}
 
 
 def analyze(settings) -> None:

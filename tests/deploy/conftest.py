@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import tarfile
@@ -36,6 +38,9 @@ USERS = [
      "peran": ["Operator Dinsos"], "password_var": "vault_uji_operator_password"},
 ]
 PASSWORDS = {"vault_uji_kabid_password": "uji-kabid-360", "vault_uji_operator_password": "uji-operator-360"}
+EXAMPLE_VAULT = ANSIBLE / "vault.example.yml"
+# the test installation's own secrets, made by _inventory (the playbook refuses vault.example.yml's dummies)
+VAULT: dict[str, str] = {}
 SUPERSET_NAME = "dasbor.uji.invalid"
 AIRFLOW_NAME = "airflow.uji.invalid"
 SFTP_OPERATOR = "dinsos.uji"
@@ -69,7 +74,8 @@ class Deployment:
     inventory: Path
     operator_key: Path
 
-    def playbook(self, version: str, name: str) -> Run:
+    def playbook(self, version: str, name: str, extra: dict | None = None) -> Run:
+        """Run site.yml with the inventory (and ``extra`` as extra vars, which outrank it); log in artifacts."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         log = ARTIFACTS / f"{name}.log"
         vars_file = self.inventory / "group_vars" / "bansos360" / "uji_rilis.yml"
@@ -78,7 +84,8 @@ class Deployment:
         with log.open("w") as out:
             done = subprocess.run(
                 [str(DEPLOY_VENV / "bin" / "ansible-playbook"), "-i", str(self.inventory),
-                 "--vault-password-file", str(self.inventory / "vault-password"), "site.yml"],
+                 "--vault-password-file", str(self.inventory / "vault-password"),
+                 *(["-e", json.dumps(extra)] if extra else []), "site.yml"],
                 cwd=ANSIBLE, stdout=out, stderr=subprocess.STDOUT,
                 env={**os.environ, "ANSIBLE_CONFIG": str(ANSIBLE / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1",
                      "ANSIBLE_FORCE_COLOR": "0"}, timeout=3600)
@@ -149,10 +156,10 @@ def deployment(tmp_path_factory) -> Deployment:
     _need(shutil.which("debootstrap") is not None, "debootstrap (apt-get install debootstrap)")
     _need((DEPLOY_VENV / "bin" / "ansible-playbook").exists(), "the deployment tools (make .venv-deploy/.installed)")
     keys = tmp_path_factory.mktemp("kunci")
-    for name in ("root", "operator"):
+    for name in ("admin", "operator"):
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / name)], check=True)
     tarball = base_root(REPO / "build" / "debootstrap")
-    server = Server(root=WORK / "root", key=keys / "root")
+    server = Server(root=WORK / "root", key=keys / "admin")
     proxy = Proxy(server.host_address, 3128)
     try:
         server._network()  # the proxy listens on the test's end of the veth pair, made before the boot
@@ -172,11 +179,13 @@ def _inventory(folder: Path, server: Server, keys: Path) -> Path:
     shutil.copytree(ANSIBLE / "inventory" / "t40", inventory)
     (inventory / "hosts.yml").write_text(
         "---\nbansos360:\n  hosts:\n    t40:\n"
-        f"      ansible_host: {server.address}\n      ansible_port: 22\n      ansible_user: root\n"
-        f"      ansible_ssh_private_key_file: {keys / 'root'}\n"
+        f"      ansible_host: {server.address}\n      ansible_port: 22\n      ansible_user: {server.admin}\n"
+        f"      ansible_become_password: {server.admin_password}\n"  # the installer's sudo, until the first run
+        f"      ansible_ssh_private_key_file: {keys / 'admin'}\n"
         "      ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null\n")
     group_vars = inventory / "group_vars" / "bansos360"
     operator_key = (keys / "operator.pub").read_text().strip()
+    admin_key = (keys / "admin.pub").read_text().strip()
 
     (group_vars / "uji.yml").write_text(
         "---\n# the test installation: its proxy, names, users and SFTP operator\n"
@@ -186,11 +195,24 @@ def _inventory(folder: Path, server: Server, keys: Path) -> Path:
         f"bansos360_users: {json.dumps(USERS)}\n"
         f"bansos360_embed_sites: {json.dumps([VILLAGE_SITE])}\n"
         "activate_health_timeout: 150\n"
-        f"lake_sftp_operators: {json.dumps([{'name': SFTP_OPERATOR, 'authorized_keys': [operator_key]}])}\n")
-    # the vault: vault.example.yml's dummies plus the test users' passwords, encrypted as on a real server
+        f"lake_sftp_operators: {json.dumps([{'name': SFTP_OPERATOR, 'authorized_keys': [operator_key]}])}\n"
+        f"common_admins: {json.dumps([{'name': server.admin, 'authorized_keys': [admin_key]}])}\n"
+        # SSH from the test's end of the veth pair only; its NTP server there answers nothing, and the clock
+        # is this machine's, so chrony only measures
+        f"common_firewall_ssh_sources: [{server.host_address}]\n"
+        f"common_ntp_servers: [{server.host_address}]\n"
+        "common_ntp_set_clock: false\n")
+    # the vault: a random value for every key of vault.example.yml, plus the test users' passwords, encrypted
+    # as on a real server
+    VAULT.clear()
+    for line in EXAMPLE_VAULT.read_text().splitlines():
+        if line.startswith("vault_"):
+            key = line.split(":")[0]
+            VAULT[key] = (base64.urlsafe_b64encode(secrets.token_bytes(32)).decode() if key.endswith("fernet_key")
+                          else secrets.token_hex(24))
+    VAULT.update(PASSWORDS)
     vault = group_vars / "vault.yml"
-    vault.write_text((group_vars / "vault.example.yml").read_text()
-                     + "".join(f"{k}: {v}\n" for k, v in PASSWORDS.items()))
+    vault.write_text("---\n" + "".join(f"{k}: {v}\n" for k, v in VAULT.items()))
     (inventory / "vault-password").write_text(VAULT_PASSWORD + "\n")
     subprocess.run([str(DEPLOY_VENV / "bin" / "ansible-vault"), "encrypt", "--vault-password-file",
                     str(inventory / "vault-password"), str(vault)], check=True, capture_output=True)
@@ -198,8 +220,5 @@ def _inventory(folder: Path, server: Server, keys: Path) -> Path:
 
 
 def password(var: str) -> str:
-    """A test user's password, as the vault holds it."""
-    if var in PASSWORDS:
-        return PASSWORDS[var]
-    example = (ANSIBLE / "inventory" / "t40" / "group_vars" / "bansos360" / "vault.example.yml").read_text()
-    return re.search(rf"^{var}: (.+)$", example, re.M).group(1).strip()
+    """A test user's password, as the test installation's vault holds it."""
+    return VAULT[var]

@@ -23,7 +23,16 @@ import pytest
 
 from bansos360 import figures
 from bansos360.sop.client import SopClient
-from tests.deploy.conftest import AIRFLOW_NAME, ARTIFACTS, SFTP_OPERATOR, SUPERSET_NAME, USERS, VILLAGE_SITE, password
+from tests.deploy.conftest import (
+    AIRFLOW_NAME,
+    ANSIBLE,
+    ARTIFACTS,
+    SFTP_OPERATOR,
+    SUPERSET_NAME,
+    USERS,
+    VILLAGE_SITE,
+    password,
+)
 
 # Services of the installation, measured by memory; and the T40's RAM and the page cache it must keep.
 UNITS = ["postgresql@15-main", "bansos360-airflow-api-server", "bansos360-airflow-scheduler",
@@ -63,6 +72,25 @@ def _user(name: str) -> dict:
     return next(u for u in USERS if u["username"] == name)
 
 
+def test_an_unsafe_inventory_is_refused_before_any_change(deployment, release):
+    """The preflight refuses a vault value still equal to vault.example.yml's public dummy, SSH open to any
+    address, and a connection as an account the inventory does not name as an administrator; nothing changes."""
+    example = (ANSIBLE / "vault.example.yml").read_text()
+    dummy = example.split("vault_superset_secret_key:")[1].split()[0]
+    for name, extra, said in [
+        ("tolak-vault", {"vault_superset_secret_key": dummy}, "vault_superset_secret_key masih bernilai contoh"),
+        ("tolak-ssh", {"common_firewall_ssh_sources": []}, "common_firewall_ssh_sources kosong"),
+        ("tolak-admin", {"common_admins": [{"name": "orang.lain", "authorized_keys": ["ssh-ed25519 AAAA x"]}]},
+         "ansible_user harus salah satunya"),
+    ]:
+        run = deployment.playbook(release, name, extra)
+        assert run.rc != 0 and run.recap.get("failed") == 1 and run.recap.get("changed") == 0, (name, run.recap)
+        assert said in run.log.read_text(), (name, run.log)
+    server = deployment.server  # nobody was made: the refusals came before the first change
+    assert server.ssh("getent passwd orang.lain", check=False, user=server.admin, key=server.key).returncode == 2
+    assert server.ssh("getent passwd bansos360", check=False, user=server.admin, key=server.key).returncode == 2
+
+
 def test_first_deployment_converges(deployment, release):
     run = deployment.playbook(release, "deploy-1")
     STATE["first_seconds"] = run.seconds
@@ -78,7 +106,7 @@ def test_airflow_and_superset_answer_through_nginx_over_https(deployment):
         answer = superset.get("/health")
         assert answer.status_code == 200 and answer.text.strip() == "OK"
         assert answer.headers["server"] == "nginx"  # no version
-        assert answer.headers["strict-transport-security"].startswith("max-age=")
+        assert answer.headers["strict-transport-security"] == "max-age=3600"  # short: the certificate is self-signed
         assert len(answer.headers.get_list("strict-transport-security")) == 1
     with _https(deployment, AIRFLOW_NAME) as airflow:
         health = airflow.get("/api/v2/monitor/health").json()
@@ -88,6 +116,44 @@ def test_airflow_and_superset_answer_through_nginx_over_https(deployment):
         assert "frame-ancestors 'none'" in framed.headers.get("content-security-policy", "")
     plain = httpx.get(f"http://{deployment.server.address}/sop/", headers={"Host": AIRFLOW_NAME}, timeout=30)
     assert plain.status_code == 301 and plain.headers["location"] == f"https://{AIRFLOW_NAME}/sop/"
+
+
+def test_ssh_takes_keys_from_the_named_administrators_only(deployment):
+    """Root is refused even with a key it has, no password is ever asked, the administrator sudoes; chrony follows
+    the NTP server of the inventory; unattended upgrades hold PostgreSQL back."""
+    server = deployment.server
+    root = server.ssh("id", check=False, user="root", timeout=60)
+    assert root.returncode != 0 and "uid=" not in root.stdout, root.stdout
+    # without a key: the server names the methods it offers, and only publickey is
+    by_password = subprocess.run(
+        ["ssh", *server.ssh_options(), "-o", "PubkeyAuthentication=no",
+         "-o", "PreferredAuthentications=password,keyboard-interactive", f"{server.admin}@{server.address}", "id"],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert by_password.returncode != 0 and "Permission denied (publickey)" in by_password.stderr, by_password.stderr
+    effective = dict(line.split(" ", 1) for line in server.ssh("sshd -T").stdout.splitlines() if " " in line)
+    assert (effective["permitrootlogin"], effective["passwordauthentication"],
+            effective["kbdinteractiveauthentication"]) == ("no", "no", "no")
+    assert set(effective["allowgroups"].split()) == {"bansos360-admin", "bansos360-sftp"}
+    assert server.ssh("id -un").stdout.strip() == "root"  # the administrator's sudo, without a password
+    assert server.host_address in server.ssh("chronyc -n sources").stdout
+    assert '"postgresql"' in server.ssh("apt-config dump Unattended-Upgrade::Package-Blacklist").stdout
+
+
+def test_postgresql_files_are_checked_by_postgresql_before_they_land(deployment):
+    """The role's validate command: a broken pg_hba.conf or conf.d drop-in is refused with PostgreSQL's own
+    message, the live pg_hba.conf is left as it was; the files in place pass."""
+    server, etc = deployment.server, "/etc/postgresql/15/main"
+    before = server.ssh(f"sha256sum {etc}/pg_hba.conf").stdout
+    server.ssh("printf 'host all all 127.0.0.1/32 tanpa-metode\\n' > /tmp/hba-rusak; "
+               "printf \"shared_buffers = 'banyak'\\n\" > /tmp/conf-rusak")
+    hba = server.ssh("bansos360-pg-check hba /tmp/hba-rusak", check=False)
+    assert hba.returncode == 1 and "line 1: invalid authentication method" in hba.stderr, hba.stderr
+    conf = server.ssh("bansos360-pg-check conf /tmp/conf-rusak", check=False)
+    assert conf.returncode != 0 and "shared_buffers" in conf.stderr, conf.stderr
+    assert server.ssh(f"sha256sum {etc}/pg_hba.conf").stdout == before
+    live = server.ssh(f"bansos360-pg-check hba {etc}/pg_hba.conf && "
+                      f"bansos360-pg-check conf {etc}/conf.d/bansos360.conf", check=False)
+    assert live.returncode == 0, live.stderr
 
 
 def test_logins_on_superset_and_airflow_and_the_sop_pages(deployment):

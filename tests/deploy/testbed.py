@@ -4,7 +4,9 @@
 systemd, openssh-server, python3, sudo). systemd boots in it as PID 1, inside new PID and mount namespaces
 and a network namespace of its own, joined to this machine by one veth pair: the server's firewall and its
 ports (22, 80, 443, 5432, 8080, 8088) never touch this machine's, and its only way out is the test's HTTP
-proxy to Debian's mirror (``proxy.py``). The playbook reaches it over SSH exactly as it reaches the T40.
+proxy to Debian's mirror (``proxy.py``). The playbook reaches it over SSH exactly as it reaches the T40: as the
+administrator the Debian installer makes when root is given no password (a user in group ``sudo``, who sudoes
+with their password), with root's key left in place so that the test sees the hardened SSH refuse it.
 
 Everything is removed again by ``Server.destroy``: the processes (by killing the namespace's PID 1), the
 network namespace with its veth pair, the root folder, and the cgroups the inner systemd made.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -66,10 +69,13 @@ def base_root(cache: Path) -> Path:
 
 @dataclass
 class Server:
-    """One booted Debian root: ``address`` answers SSH as root with ``key``."""
+    """One booted Debian root: ``address`` answers SSH as ``admin`` (and, until the playbook hardens SSH, as root)
+    with ``key``."""
 
     root: Path
     key: Path
+    admin: str = "pengelola"
+    admin_password: str = "uji-pengelola-360"
     index: int = 1
     proxy_url: str = ""
     hostname: str = "t40-uji"
@@ -94,7 +100,8 @@ class Server:
         return f"10.36.{self.index}.2"
 
     def create(self, base_tarball: Path) -> Server:
-        """Unpack the root, give it sources, a hostname and root's authorized key, then boot it."""
+        """Unpack the root, give it sources, a hostname, the installer's administrator and the authorized key of
+        root and the administrator, then boot it."""
         stale = self._find_pid1()  # a server an interrupted run left behind
         if stale:
             os.kill(stale, signal.SIGKILL)
@@ -108,10 +115,16 @@ class Server:
             f"deb {SECURITY_MIRROR} bookworm-security main\n")
         (self.root / "etc/hostname").write_text(self.hostname + "\n")
         (self.root / "etc/hosts").write_text(f"127.0.0.1 localhost\n127.0.1.1 {self.hostname}\n")
-        ssh = self.root / "root/.ssh"
-        ssh.mkdir(mode=0o700, parents=True, exist_ok=True)
-        (ssh / "authorized_keys").write_text(Path(str(self.key) + ".pub").read_text())
-        (ssh / "authorized_keys").chmod(0o600)
+        subprocess.run(["chroot", str(self.root), "sh", "-c",
+                        f"useradd -m -G sudo -s /bin/bash {self.admin} && echo {self.admin}:{self.admin_password}"
+                        " | chpasswd"], check=True)
+        for home, owner in ((self.root / "root", "root"), (self.root / "home" / self.admin, self.admin)):
+            ssh = home / ".ssh"
+            ssh.mkdir(mode=0o700, parents=True, exist_ok=True)
+            (ssh / "authorized_keys").write_text(Path(str(self.key) + ".pub").read_text())
+            (ssh / "authorized_keys").chmod(0o600)
+            subprocess.run(["chroot", str(self.root), "chown", "-R", f"{owner}:", f"/{ssh.relative_to(self.root)}"],
+                           check=True)
         (self.root / "etc/machine-id").write_text("")  # systemd makes one at first boot, as on a new install
         if not Path(f"/run/netns/{self.netns}").exists():
             self._network()
@@ -180,12 +193,15 @@ class Server:
         return ["-i", str(self.key), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                 "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10"]
 
-    def ssh(self, command: str, check: bool = True, timeout: float = 600, user: str = "root",
+    def ssh(self, command: str, check: bool = True, timeout: float = 600, user: str | None = None,
             key: Path | None = None) -> subprocess.CompletedProcess:
-        """Run ``command`` on the server over SSH (as root with the test's key, unless told otherwise)."""
+        """Run ``command`` on the server over SSH: as root through the administrator's sudo, or as ``user``
+        with ``key``."""
         options = self.ssh_options()
         if key is not None:
             options[1] = str(key)
+        if user is None:
+            user, command = self.admin, f"sudo -n sh -c {shlex.quote(command)}"
         return subprocess.run(["ssh", *options, f"{user}@{self.address}", command], capture_output=True,
                               text=True, check=check, timeout=timeout, stdin=subprocess.DEVNULL)
 

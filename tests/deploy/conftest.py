@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -39,8 +40,14 @@ USERS = [
 ]
 PASSWORDS = {"vault_uji_kabid_password": "uji-kabid-360", "vault_uji_operator_password": "uji-operator-360"}
 EXAMPLE_VAULT = ANSIBLE / "vault.example.yml"
-# the test installation's own secrets, made by _inventory (the playbook refuses vault.example.yml's dummies)
-VAULT: dict[str, str] = {}
+
+
+def vault_value(key: str) -> str:
+    """The test installation's own secret for a key of vault.example.yml (the playbook refuses its dummies): random
+    per run, the same for every reader in this process (pytest may import this module twice)."""
+    seed = os.environ.setdefault("BANSOS360_UJI_VAULT_SEED", secrets.token_hex(16))
+    digest = hmac.new(seed.encode(), key.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode() if key.endswith("fernet_key") else digest.hex()[:48]
 SUPERSET_NAME = "dasbor.uji.invalid"
 AIRFLOW_NAME = "airflow.uji.invalid"
 SFTP_OPERATOR = "dinsos.uji"
@@ -204,15 +211,10 @@ def _inventory(folder: Path, server: Server, keys: Path) -> Path:
         "common_ntp_set_clock: false\n")
     # the vault: a random value for every key of vault.example.yml, plus the test users' passwords, encrypted
     # as on a real server
-    VAULT.clear()
-    for line in EXAMPLE_VAULT.read_text().splitlines():
-        if line.startswith("vault_"):
-            key = line.split(":")[0]
-            VAULT[key] = (base64.urlsafe_b64encode(secrets.token_bytes(32)).decode() if key.endswith("fernet_key")
-                          else secrets.token_hex(24))
-    VAULT.update(PASSWORDS)
+    keys = [line.split(":")[0] for line in EXAMPLE_VAULT.read_text().splitlines() if line.startswith("vault_")]
     vault = group_vars / "vault.yml"
-    vault.write_text("---\n" + "".join(f"{k}: {v}\n" for k, v in VAULT.items()))
+    vault.write_text("---\n" + "".join(f"{k}: {vault_value(k)}\n" for k in keys)
+                     + "".join(f"{k}: {v}\n" for k, v in PASSWORDS.items()))
     (inventory / "vault-password").write_text(VAULT_PASSWORD + "\n")
     subprocess.run([str(DEPLOY_VENV / "bin" / "ansible-vault"), "encrypt", "--vault-password-file",
                     str(inventory / "vault-password"), str(vault)], check=True, capture_output=True)
@@ -221,4 +223,4 @@ def _inventory(folder: Path, server: Server, keys: Path) -> Path:
 
 def password(var: str) -> str:
     """A test user's password, as the test installation's vault holds it."""
-    return VAULT[var]
+    return PASSWORDS[var] if var in PASSWORDS else vault_value(var)

@@ -40,6 +40,9 @@ USERS = [
 ]
 PASSWORDS = {"vault_uji_kabid_password": "uji-kabid-360", "vault_uji_operator_password": "uji-operator-360"}
 EXAMPLE_VAULT = ANSIBLE / "vault.example.yml"
+SUPERSET_NAME = "dasbor.uji.invalid"
+AIRFLOW_NAME = "airflow.uji.invalid"
+SFTP_OPERATOR = "dinsos.uji"
 
 
 def vault_value(key: str) -> str:
@@ -48,9 +51,6 @@ def vault_value(key: str) -> str:
     seed = os.environ.setdefault("BANSOS360_UJI_VAULT_SEED", secrets.token_hex(16))
     digest = hmac.new(seed.encode(), key.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode() if key.endswith("fernet_key") else digest.hex()[:48]
-SUPERSET_NAME = "dasbor.uji.invalid"
-AIRFLOW_NAME = "airflow.uji.invalid"
-SFTP_OPERATOR = "dinsos.uji"
 
 
 @dataclass
@@ -211,9 +211,9 @@ def _inventory(folder: Path, server: Server, keys: Path) -> Path:
         "common_ntp_set_clock: false\n")
     # the vault: a random value for every key of vault.example.yml, plus the test users' passwords, encrypted
     # as on a real server
-    keys = [line.split(":")[0] for line in EXAMPLE_VAULT.read_text().splitlines() if line.startswith("vault_")]
+    names = [line.split(":")[0] for line in EXAMPLE_VAULT.read_text().splitlines() if line.startswith("vault_")]
     vault = group_vars / "vault.yml"
-    vault.write_text("---\n" + "".join(f"{k}: {vault_value(k)}\n" for k in keys)
+    vault.write_text("---\n" + "".join(f"{k}: {vault_value(k)}\n" for k in names)
                      + "".join(f"{k}: {v}\n" for k, v in PASSWORDS.items()))
     (inventory / "vault-password").write_text(VAULT_PASSWORD + "\n")
     subprocess.run([str(DEPLOY_VENV / "bin" / "ansible-vault"), "encrypt", "--vault-password-file",

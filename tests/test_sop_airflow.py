@@ -358,3 +358,38 @@ def test_maintenance_dag_backs_up_restores_and_checks_the_lake(airflow):
         "periksa_danau": "success"}
     # the run of the latest 01:00 slot, started when the DAG first appeared, may have written one already
     assert 1 <= len(list(airflow.backup_dir.glob("bansos360-*.dump"))) <= 2
+
+
+def test_airflow_clean_prunes_old_runs_and_task_logs(airflow):
+    """`bansos360 airflow clean --hari 30` (the deployment's weekly timer): a refresh run and its task logs
+    from 60 days ago go, with the folders they leave empty; the other runs and their logs stay."""
+    import psycopg2
+
+    url = airflow_runtime.environment(airflow)["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("+psycopg2", "")
+    logs = airflow.home / "airflow" / "logs"
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("select run_id from dag_run where dag_id = 'bansos360_refresh' order by start_date")
+        runs = [r[0] for r in cur.fetchall()]
+        assert len(runs) >= 2, runs
+        cur.execute("update dag_run set start_date = start_date - interval '60 days' where dag_id = "
+                    "'bansos360_refresh' and run_id = %s", (runs[0],))
+        cur.execute("update task_instance set start_date = start_date - interval '60 days' where dag_id = "
+                    "'bansos360_refresh' and run_id = %s", (runs[0],))
+    old_folder = logs / "dag_id=bansos360_refresh" / f"run_id={runs[0]}"
+    assert any(p.is_file() for p in old_folder.rglob("*")), old_folder
+    for path in old_folder.rglob("*"):
+        if path.is_file():
+            os.utime(path, (time.time() - 60 * 86400,) * 2)
+    kept = [p for p in logs.rglob("*") if p.is_file() and old_folder not in p.parents]
+
+    done = airflow_runtime.clean(airflow, 30)
+
+    assert done["log_dihapus/logs_removed"] >= 1
+    assert not old_folder.exists()
+    assert set(kept) <= {p for p in logs.rglob("*") if p.is_file()}  # (a process may have written a new one)
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("select run_id from dag_run where dag_id = 'bansos360_refresh' order by start_date")
+        assert [r[0] for r in cur.fetchall()] == runs[1:]
+        cur.execute("select count(*) from task_instance where dag_id = 'bansos360_refresh' and run_id = %s",
+                    (runs[0],))
+        assert cur.fetchone()[0] == 0

@@ -3,7 +3,8 @@
 ``bansos360 airflow setup`` writes the configuration (environment variables, in ``$AIRFLOW_HOME/env``),
 migrates Airflow's metadata database, and syncs the SOP roles and the users of a users file;
 ``bansos360 airflow start`` starts the api-server, scheduler, dag-processor and triggerer (LocalExecutor,
-FAB auth manager) and waits until they report healthy; ``bansos360 airflow stop`` stops them.
+FAB auth manager) and waits until they report healthy; ``bansos360 airflow stop`` stops them;
+``bansos360 airflow clean`` prunes Airflow's metadata and task logs older than a number of days.
 
 With the embedded default, Airflow's metadata lives in a second database (``airflow``) of the embedded
 server. A deployment (ops/ansible) writes the same variables from Ansible Vault and runs the four
@@ -12,6 +13,7 @@ processes as systemd services instead.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import secrets
@@ -140,6 +142,39 @@ def run(settings, process: str) -> None:
         raise ValueError(f"not an Airflow process of this installation: {process}")
     airflow = str(Path(sys.executable).parent / "airflow")
     os.execve(airflow, [airflow, process], environment(settings))  # noqa: S606 - fixed argv, no shell
+
+
+# Airflow's tables ``airflow db clean`` prunes: the run history and what hangs off it, never the DAGs' own rows
+# (``dag``, ``dag_version``), which a DAG that has not run for a while still needs.
+CLEANED_TABLES = ("dag_run", "task_instance", "task_instance_history", "task_reschedule", "xcom", "log", "job",
+                  "import_error", "asset_event", "trigger", "callback", "deadline", "revoked_token")
+
+
+def clean(settings, keep_days: int) -> dict:
+    """Prune Airflow's run history and task logs older than ``keep_days`` days.
+
+    The metadata by ``airflow db clean`` (the latest scheduled run of every DAG stays: the scheduler counts
+    from it; older runs, triggered ones too, go), the task logs under
+    ``$AIRFLOW_HOME/logs`` and the folders they leave empty; the processes' own logs at the top of that folder
+    stay (the embedded default appends to them).
+    """
+    env = environment(settings)
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(days=keep_days)
+    done = _airflow(env, "db", "clean", "--clean-before-timestamp", before.isoformat(), "--tables",
+                    ",".join(CLEANED_TABLES), "--skip-archive", "--yes", "--error-on-cleanup-failure", check=False)
+    if done.returncode:
+        raise RuntimeError(f"airflow db clean failed: {done.stderr[-2000:]}")
+    logs, removed = home(settings) / "logs", 0
+    for folder, _dirs, files in os.walk(logs, topdown=False):  # deepest first, so emptied folders go too
+        here = Path(folder)
+        for name in files if here != logs else ():
+            path = here / name
+            if path.stat().st_mtime < before.timestamp():
+                path.unlink()
+                removed += 1
+        if here != logs and not any(here.iterdir()):
+            here.rmdir()
+    return {"sebelum/before": before.isoformat(timespec="seconds"), "log_dihapus/logs_removed": removed}
 
 
 def _pidfile(ahome: Path, name: str) -> Path:

@@ -211,6 +211,8 @@ def cmd_airflow(args) -> int:
         return 0 if set(states) <= {State.TERBIT} else 1
     elif args.action == "run":
         airflow_runtime.run(settings, args.dir or "")
+    elif args.action == "clean":
+        _print(airflow_runtime.clean(settings, args.hari))
     elif args.action == "env":
         env = airflow_runtime.environment(settings)
         for k in sorted(env):
@@ -310,10 +312,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_lineage)
 
     s = sub.add_parser("airflow", help="Airflow di mesin ini / Airflow on this machine")
-    s.add_argument("action", choices=["setup", "start", "stop", "status", "env", "lake", "run"])
+    s.add_argument("action", choices=["setup", "start", "stop", "status", "env", "lake", "run", "clean"])
     s.add_argument("dir", nargs="?", help="with lake: a synthetic lake to put in through the SOP pages; with run: "
                    "the process to run in the foreground (api-server, scheduler, dag-processor, triggerer)")
     s.add_argument("--users", help="berkas pengguna (JSON) / users file (JSON), with setup and lake")
+    s.add_argument("--hari", type=int, default=30, help="with clean: riwayat dan log yang disimpan (hari) / days "
+                   "of run history and task logs kept (default 30)")
     s.set_defaults(func=cmd_airflow)
 
     s = sub.add_parser("superset", help="Superset di mesin ini / Superset on this machine")

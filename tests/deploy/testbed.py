@@ -207,6 +207,12 @@ class Server:
 
     def destroy(self) -> None:
         """Kill every process of the server, remove its network, its root and its cgroups."""
+        self.lose()
+        self._delete_network()
+
+    def lose(self) -> None:
+        """The server is lost (a dead disk, a theft): every process killed, its root and cgroups removed. Its
+        network stays, so that ``create`` makes a new clean server at the same address."""
         if self._pid1:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self._pid1, signal.SIGKILL)  # PID 1 of the namespace: the kernel kills all the rest
@@ -216,7 +222,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self._unshare.pid, signal.SIGKILL)
                 self._unshare.wait(10)
-        self._delete_network()
+        self._pid1, self._unshare = None, None
         for path in _cgroups() - self._cgroups_before:
             _remove_cgroup_tree(path)
         if self.root.exists():

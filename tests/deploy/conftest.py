@@ -19,7 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.deploy.nas import REPOSITORY, Nas
+from tests.deploy.nas import USER as NAS_USER
 from tests.deploy.proxy import Proxy
+from tests.deploy.smtp import Mailbox
 from tests.deploy.testbed import Server, base_root
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,6 +46,11 @@ EXAMPLE_VAULT = ANSIBLE / "vault.example.yml"
 SUPERSET_NAME = "dasbor.uji.invalid"
 AIRFLOW_NAME = "airflow.uji.invalid"
 SFTP_OPERATOR = "dinsos.uji"
+ENGINEER_MAIL = "kominfo@uji.invalid"  # alerts_recipients
+SMTP_PORT = 2525
+NAS_PORT = 2222
+# a small file system the alerts watch, filled in the test (a full disk)
+FULL_DISK = "/mnt/uji-penuh"
 
 
 def vault_value(key: str) -> str:
@@ -80,6 +88,9 @@ class Deployment:
     server: Server
     inventory: Path
     operator_key: Path
+    mailbox: Mailbox
+    nas: Nas
+    base_tarball: Path
 
     def playbook(self, version: str, name: str, extra: dict | None = None) -> Run:
         """Run site.yml with the inventory (and ``extra`` as extra vars, which outrank it); log in artifacts."""
@@ -163,25 +174,31 @@ def deployment(tmp_path_factory) -> Deployment:
     _need(shutil.which("debootstrap") is not None, "debootstrap (apt-get install debootstrap)")
     _need((DEPLOY_VENV / "bin" / "ansible-playbook").exists(), "the deployment tools (make .venv-deploy/.installed)")
     keys = tmp_path_factory.mktemp("kunci")
-    for name in ("admin", "operator"):
+    for name in ("admin", "operator", "cadangan"):
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / name)], check=True)
     tarball = base_root(REPO / "build" / "debootstrap")
     server = Server(root=WORK / "root", key=keys / "admin")
     proxy = Proxy(server.host_address, 3128)
+    mailbox = Mailbox(server.host_address, SMTP_PORT)
+    nas = Nas(WORK / "nas", server.host_address, NAS_PORT)
     try:
-        server._network()  # the proxy listens on the test's end of the veth pair, made before the boot
+        server._network()  # the proxy, the mail relay and the NAS listen on the test's end of the veth pair
         proxy.start()
+        mailbox.start()
+        nas.start(tarball, (keys / "cadangan.pub").read_text())
         server.proxy_url = proxy.url
         server.create(tarball)
-        inventory = _inventory(tmp_path_factory.mktemp("inventaris"), server, keys)
-        yield Deployment(server, inventory, keys / "operator")
+        inventory = _inventory(tmp_path_factory.mktemp("inventaris"), server, keys, nas)
+        yield Deployment(server, inventory, keys / "operator", mailbox, nas, tarball)
     finally:
         proxy.stop()
+        mailbox.stop()
+        nas.stop()
         server.destroy()
         shutil.rmtree(WORK, ignore_errors=True)
 
 
-def _inventory(folder: Path, server: Server, keys: Path) -> Path:
+def _inventory(folder: Path, server: Server, keys: Path, nas: Nas) -> Path:
     inventory = folder / "uji"
     shutil.copytree(ANSIBLE / "inventory" / "t40", inventory)
     (inventory / "hosts.yml").write_text(
@@ -208,7 +225,21 @@ def _inventory(folder: Path, server: Server, keys: Path) -> Path:
         # is this machine's, so chrony only measures
         f"common_firewall_ssh_sources: [{server.host_address}]\n"
         f"common_ntp_servers: [{server.host_address}]\n"
-        "common_ntp_set_clock: false\n")
+        "common_ntp_set_clock: false\n"
+        # mail through the test's relay (plain SMTP, no login), to the engineer; the alerts also watch FULL_DISK
+        f"bansos360_smtp_host: {server.host_address}\n"
+        f"bansos360_smtp_port: {SMTP_PORT}\n"
+        "bansos360_smtp_tls: 'off'\n"
+        "bansos360_smtp_from: bansos360@uji.invalid\n"
+        f"alerts_recipients: [{ENGINEER_MAIL}]\n"
+        f"alerts_disk_paths: [/, /srv, {FULL_DISK}]\n"
+        # the nightly backup to the NAS (its host key pinned, as the engineer takes it from the NAS)
+        f"backup_sftp_host: {nas.address}\n"
+        f"backup_sftp_port: {nas.port}\n"
+        f"backup_sftp_user: {NAS_USER}\n"
+        f"backup_sftp_path: {REPOSITORY}\n"
+        f"backup_sftp_known_hosts: {json.dumps(nas.known_hosts())}\n"
+        f"backup_sftp_private_key_file: {keys / 'cadangan'}\n")
     # the vault: a random value for every key of vault.example.yml, plus the test users' passwords, encrypted
     # as on a real server
     names = [line.split(":")[0] for line in EXAMPLE_VAULT.read_text().splitlines() if line.startswith("vault_")]

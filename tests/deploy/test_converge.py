@@ -27,6 +27,8 @@ from tests.deploy.conftest import (
     AIRFLOW_NAME,
     ANSIBLE,
     ARTIFACTS,
+    ENGINEER_MAIL,
+    FULL_DISK,
     SFTP_OPERATOR,
     SUPERSET_NAME,
     USERS,
@@ -542,35 +544,143 @@ def test_a_release_that_does_not_come_up_is_rolled_back(deployment, second_relea
         assert superset.get("/health").text.strip() == "OK"
     assert json.loads(server.ssh("bansos360 figures").stdout) == STATE["figures"]
 
-def test_a_nightly_backup_restores_the_warehouse(deployment, second_release):
-    """The maintenance DAG's dump (run now, by its Airflow API) brings back a lost warehouse, by the steps of
-    docs/deploy.md: stop the services, pg_restore as the warehouse's owner without the dump's privileges (its
-    revocations on PostgreSQL's own functions are the superuser's to make), run the playbook again (which makes
-    the grants, the revocations and the class roles' passwords again)."""
-    server, admin = deployment.server, _user("kominfo")
-    with SopClient(f"https://{AIRFLOW_NAME}", admin["username"], password(admin["password_var"]), timeout=120,
-                   transport=NamedHost(server.address, verify=_trust())) as airflow:
-        started = airflow.http.post("/api/v2/dags/bansos360_maintenance/dagRuns", json={"logical_date": None})
-        assert started.status_code == 200, started.text
-        run_id = started.json()["dag_run_id"]
-        deadline, state = time.monotonic() + 900, "queued"
-        while state not in ("success", "failed") and time.monotonic() < deadline:
-            time.sleep(5)
-            state = airflow.http.get(f"/api/v2/dags/bansos360_maintenance/dagRuns/{run_id}").json()["state"]
-    assert state == "success", state
-    dump = server.ssh("ls -t /srv/bansos360/backup/*.dump | head -1").stdout.strip()
-    assert dump.endswith(".dump")
-    server.ssh("cd /tmp && sudo -u postgres psql -q -d bansos360 -c 'drop schema marts cascade' "
-               "-c 'drop schema warehouse cascade'")
-    assert server.ssh("bansos360 figures", check=False).returncode != 0
-    server.ssh("systemctl stop 'bansos360-airflow-*' bansos360-superset")
-    restored = server.ssh("cd /tmp && sudo -u postgres pg_restore --clean --if-exists --no-owner --no-privileges "
-                          f"--role=bansos360 --exit-on-error -d bansos360 < {shlex.quote(dump)}", check=False)
-    assert restored.returncode == 0, restored.stderr[-2000:]
-    run = deployment.playbook(second_release, "deploy-5-pulih")
+def _kept_state(server) -> dict:
+    """What the databases hold that no inventory and no release makes again: Superset's users, dashboards and
+    favourites, Airflow's users and run history, the warehouse's audit trail."""
+    def rows(database: str, sql: str) -> list[str]:
+        return server.ssh(f"cd /tmp && sudo -u postgres psql -X -A -t -d {database} -c {shlex.quote(sql)}"
+                          ).stdout.splitlines()
+
+    return {
+        "superset_users": rows("superset", "select u.username || ' ' || string_agg(r.name, ',' order by r.name) "
+                               "from ab_user u join ab_user_role ur on ur.user_id = u.id join ab_role r on r.id = "
+                               "ur.role_id group by u.username order by 1"),
+        "dashboards": rows("superset", "select uuid || ' ' || dashboard_title from dashboards order by 1"),
+        "favourites": rows("superset", "select u.username || ' ' || f.class_name || ' ' || f.obj_id from favstar f "
+                           "join ab_user u on u.id = f.user_id order by 1"),
+        "airflow_users": rows("airflow", "select username from ab_user order by 1"),
+        "airflow_runs": rows("airflow", "select dag_id || ' ' || run_id || ' ' || state from dag_run order by 1"),
+        "audit": rows("bansos360", "select submission_id || ' ' || to_state || ' ' || changed_by from "
+                      "audit.state_change order by state_change_id"),
+    }
+
+
+def test_a_lost_server_is_rebuilt_from_its_off_box_backup(deployment, second_release):
+    """The nightly backup (its timer's unit, started now) goes to the NAS over SFTP. Then the server is lost
+    entirely; a new clean one at the same address is set up by the playbook with the same inventory,
+    `bansos360-pulihkan` brings the backup back, and the playbook runs once more (docs/deploy.md). Figures,
+    statuses, users, dashboards, an analyst's favourite, Airflow's run history, the lake and the certificate are
+    the lost server's."""
+    server, analyst = deployment.server, _user("kabid")
+    with _https(deployment, SUPERSET_NAME) as superset:  # an analyst marks a dashboard: state only Superset holds
+        token = superset.post("/api/v1/security/login", json={
+            "username": analyst["username"], "password": password(analyst["password_var"]), "provider": "db"}
+            ).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        csrf = superset.get("/api/v1/security/csrf_token/", headers=auth).json()["result"]
+        board = superset.get("/api/v1/dashboard/", headers=auth, params={"q": "(page_size:1)"}).json()["ids"][0]
+        marked = superset.post(f"/api/v1/dashboard/{board}/favorites/",
+                               headers={**auth, "X-CSRFToken": csrf, "Referer": f"https://{SUPERSET_NAME}/"})
+        assert marked.status_code == 200, marked.text
+    before = _kept_state(server)
+    assert f"{analyst['username']} Dashboard {board}" in before["favourites"], before["favourites"]
+    lake = "cd /srv/bansos360 && find lake drop -type f | sort | xargs -r sha256sum"
+    lake_before, certificate = server.ssh(lake).stdout, server.ssh("cat /etc/nginx/ssl/bansos360.crt").stdout
+    backup = server.ssh("systemctl start bansos360-cadangan.service", check=False)
+    assert backup.returncode == 0, server.ssh("journalctl -u bansos360-cadangan -n 40", check=False).stdout
+    assert len(deployment.nas.snapshots()) == 1
+
+    server.lose()
+    server.create(deployment.base_tarball)
+    run = deployment.playbook(second_release, "deploy-5-server-baru")
     assert run.rc == 0, f"{run.tasks('failed')}; see {run.log}"
+    assert "backup : The repository is made on the target (the first deployment only)" not in run.tasks("changed")
+    assert json.loads(server.ssh("bansos360 status --json").stdout) == []  # a new, empty server
+    restored = server.ssh("bansos360-pulihkan", check=False)
+    (ARTIFACTS / "pulihkan.log").write_text(restored.stdout + restored.stderr)
+    assert restored.returncode == 0, (restored.stdout + restored.stderr)[-3000:]
+    run = deployment.playbook(second_release, "deploy-6-pulih")
+    assert run.rc == 0, f"{run.tasks('failed')}; see {run.log}"
+
     assert json.loads(server.ssh("bansos360 figures").stdout) == STATE["figures"]
     status = json.loads(server.ssh("bansos360 status --json").stdout)
     assert len(status) == STATE["submissions"] and {s["state"] for s in status} == {"terbit"}
+    after = _kept_state(server)
+    for key in ("superset_users", "dashboards", "favourites", "airflow_users", "audit"):
+        assert after[key] == before[key], key
+    assert set(before["airflow_runs"]) <= set(after["airflow_runs"])  # (the new scheduler may have added one)
+    assert server.ssh(lake).stdout == lake_before
+    assert server.ssh("cat /etc/nginx/ssl/bansos360.crt").stdout == certificate
+    with _https(deployment, SUPERSET_NAME) as superset:  # the browsers' trust in the certificate holds
+        assert superset.get("/health").text.strip() == "OK"
     for unit in UNITS:
         assert server.ssh(f"systemctl is-active {unit}", check=False).stdout.strip() == "active", unit
+
+
+def _checks(deployment) -> list:
+    """Run the alerts' checks now, as their timer does; the mails the relay got since."""
+    before = len(deployment.mailbox.mails)
+    done = deployment.server.ssh("systemctl start bansos360-periksa.service", check=False)
+    assert done.returncode == 0, deployment.server.ssh("journalctl -u bansos360-periksa -n 30", check=False).stdout
+    time.sleep(1)
+    return deployment.mailbox.mails[before:]
+
+
+def test_the_engineer_is_mailed_a_full_disk_a_failed_unit_an_old_backup_and_a_failed_run(deployment):
+    """The alerts' timer unit, started now, mails each through the inventory's SMTP setting to the engineer: a
+    watched file system 90 % full, a failed unit, a backup three days old, a refresh run that failed. The same
+    findings an hour later send nothing; when three are mended, the one left is mailed again."""
+    server, admin = deployment.server, _user("kominfo")
+    server.ssh(f"mkdir -p {FULL_DISK} && mount -t tmpfs -o size=4m uji-penuh {FULL_DISK} "
+               f"&& dd if=/dev/zero of={FULL_DISK}/isi bs=1k count=3700 status=none")
+    server.ssh("systemd-run --unit=uji-gagal --service-type=oneshot /bin/false", check=False)
+    stamp = "/var/lib/bansos360-cadangan/terakhir-berhasil"  # the last good backup's record, three days back
+    server.ssh(f"mkdir -p {stamp.rsplit('/', 1)[0]} && echo $(( $(date +%s) - 72 * 3600 - 600 )) > {stamp}")
+    with SopClient(f"https://{AIRFLOW_NAME}", admin["username"], password(admin["password_var"]), timeout=120,
+                   transport=NamedHost(server.address, verify=_trust())) as airflow:
+        started = airflow.http.post("/api/v2/dags/bansos360_refresh/dagRuns",
+                                    json={"logical_date": None, "conf": {"submission_id": 999999}})
+        assert started.status_code == 200, started.text
+        run_id = started.json()["dag_run_id"]
+        deadline, state = time.monotonic() + 300, "queued"
+        while state not in ("success", "failed") and time.monotonic() < deadline:
+            time.sleep(3)
+            state = airflow.http.get(f"/api/v2/dags/bansos360_refresh/dagRuns/{run_id}").json()["state"]
+    assert state == "failed", state
+
+    mails = _checks(deployment)
+    assert len(mails) == 1, [m.subject for m in mails]
+    mail = mails[0]
+    assert mail.recipients == [ENGINEER_MAIL] and mail.message["to"] == ENGINEER_MAIL, mail.recipients
+    assert mail.sender == "bansos360@uji.invalid" and "perlu perhatian" in mail.subject, mail.subject
+    body = mail.body
+    assert f"file system {FULL_DISK} is 9" in body, body  # 3700 of 4096 KiB
+    assert "failed unit: uji-gagal.service" in body, body
+    assert "the last backup is 7" in body, body  # 72 hours and a little
+    assert f"failed DAG run: bansos360_refresh {run_id}" in body, body
+    assert "certificate" not in body and "file system / " not in body, body  # what is fine is not reported
+    (ARTIFACTS / "surel-peringatan.txt").write_text(f"{mail.subject}\n\n{body}")
+
+    assert _checks(deployment) == []  # the same findings again: no second mail within a day
+
+    server.ssh(f"umount {FULL_DISK} && systemctl reset-failed uji-gagal.service && date +%s > {stamp}")
+    mails = _checks(deployment)
+    assert len(mails) == 1, [m.subject for m in mails]
+    assert f"failed DAG run: bansos360_refresh {run_id}" in mails[0].body, mails[0].body
+    assert FULL_DISK not in mails[0].body and "uji-gagal" not in mails[0].body and "backup" not in mails[0].body
+
+
+def test_airflow_history_and_task_logs_are_pruned_on_a_timer(deployment):
+    """bansos360-airflow-bersih (bansos360 airflow clean) removes task logs past the kept days and the folders
+    they leave empty, and keeps the recent ones."""
+    server = deployment.server
+    logs = "/srv/bansos360/airflow/logs"
+    old = f"{logs}/dag_id=uji_lama/run_id=lama/task_id=t"  # written by Airflow's user, as Airflow writes them
+    server.ssh(f"runuser -u bansos360 -- sh -c 'mkdir -p {old} && touch -d \"40 days ago\" {old}/1.log'")
+    recent = server.ssh(f"find {logs} -type f -newermt '-1 day' | sort").stdout.split()
+    assert recent, "the refresh and maintenance runs left task logs"
+    done = server.ssh("systemctl start bansos360-airflow-bersih.service", check=False)
+    assert done.returncode == 0, server.ssh("journalctl -u bansos360-airflow-bersih -n 30", check=False).stdout
+    assert server.ssh(f"test -e {logs}/dag_id=uji_lama", check=False).returncode != 0
+    assert server.ssh(f"find {logs} -type f -newermt '-1 day' | sort").stdout.split() == recent
+    assert server.ssh("systemctl is-active bansos360-airflow-bersih.timer").stdout.strip() == "active"

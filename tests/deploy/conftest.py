@@ -129,34 +129,21 @@ def release() -> str:
     return version
 
 
-@pytest.fixture(scope="session")
-def second_release(release) -> str:
-    """A second tarball of the same commit under another version: the upgrade path of a deploy."""
-    done = subprocess.run([str(REPO / "ops" / "release" / "build.sh")], cwd=REPO, capture_output=True, text=True,
-                          env={**os.environ, "PIP": str(REPO / ".venv" / "bin" / "pip"),
-                               "BANSOS360_RELEASE_LABEL": "uji2"})
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout.strip().splitlines()[-1]
-
-
-@pytest.fixture(scope="session")
-def broken_release(second_release) -> str:
-    """The second release with one fault a deploy only meets when Superset starts (``superset serve`` exits):
-    its setup and migrations pass, so `current` switches, the health check fails and the deploy rolls back."""
-    version = second_release.replace("-uji2", "-rusak")
-    source = REPO / "dist" / f"bansos360-{second_release}.tar.gz"
+def _relabel(source_version: str, version: str, change=None) -> str:
+    """dist/bansos360-<version>.tar.gz: the tarball of ``source_version`` under another version (its top folder
+    and RELEASE), with ``change(name, body)`` applied to each file's bytes; and its checksum."""
+    source = REPO / "dist" / f"bansos360-{source_version}.tar.gz"
     target = REPO / "dist" / f"bansos360-{version}.tar.gz"
-    old_top, new_top = f"bansos360-{second_release}", f"bansos360-{version}"
+    old_top, new_top = f"bansos360-{source_version}", f"bansos360-{version}"
     with tarfile.open(source, "r:gz") as src, tarfile.open(target, "w:gz", compresslevel=1) as dst:
         for member in src:
             data = src.extractfile(member) if member.isfile() else None
             body = data.read() if data else None
-            if member.name == f"{old_top}/plugins/bansos360/superset_runtime.py":
-                body = body.replace(b'    command = _gunicorn(settings)\n',
-                                    b'    raise SystemExit("rilis rusak (uji) / broken release (test)")\n', 1)
-                assert b"rilis rusak" in body
-            elif member.name == f"{old_top}/RELEASE":
+            inner = member.name[len(old_top) + 1:]
+            if inner == "RELEASE":
                 body = f"{version}\n".encode()
+            elif change is not None and body is not None:
+                body = change(inner, body)
             member.name = new_top + member.name[len(old_top):]
             if body is not None:
                 member.size = len(body)
@@ -164,6 +151,26 @@ def broken_release(second_release) -> str:
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
     Path(f"{target}.sha256").write_text(f"{digest}  {target.name}\n")
     return version
+
+
+@pytest.fixture(scope="session")
+def second_release(release) -> str:
+    """A second tarball of the same commit under another version: the upgrade path of a deploy."""
+    return _relabel(release, f"{release}-uji2")
+
+
+@pytest.fixture(scope="session")
+def broken_release(second_release) -> str:
+    """The second release with one fault a deploy only meets when Superset starts (``superset serve`` exits):
+    its setup and migrations pass, so `current` switches, the health check fails and the deploy rolls back."""
+    def break_superset(name: str, body: bytes) -> bytes:
+        if name == "plugins/bansos360/superset_runtime.py":
+            body = body.replace(b'    command = _gunicorn(settings)\n',
+                                b'    raise SystemExit("rilis rusak (uji) / broken release (test)")\n', 1)
+            assert b"rilis rusak" in body
+        return body
+
+    return _relabel(second_release, second_release.replace("-uji2", "-rusak"), break_superset)
 
 
 @pytest.fixture(scope="session")

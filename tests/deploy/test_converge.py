@@ -603,7 +603,7 @@ def test_a_lost_server_is_rebuilt_from_its_off_box_backup(deployment, second_rel
         assert marked.status_code == 200, marked.text
     before = _kept_state(server)
     assert f"{analyst['username']} Dashboard {board}" in before["favourites"], before["favourites"]
-    lake = "cd /srv/bansos360 && find lake drop -type f | sort | xargs -r sha256sum"
+    lake = "cd /srv/bansos360 && find lake drop -type f -print0 | sort -z | xargs -0 -r sha256sum"  # odd names too
     lake_before, certificate = server.ssh(lake).stdout, server.ssh("cat /etc/nginx/ssl/bansos360.crt").stdout
     backup = server.ssh("systemctl start bansos360-cadangan.service", check=False)
     assert backup.returncode == 0, server.ssh("journalctl -u bansos360-cadangan -n 40", check=False).stdout

@@ -13,8 +13,7 @@ UV_VERSION=${UV_VERSION:-0.13.8}
 base=$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml | head -1)
 commit=$(git stash create || true)
 if [ -n "$commit" ]; then suffix=-dirty; else commit=$(git rev-parse HEAD); suffix=; fi
-# BANSOS360_RELEASE_LABEL (optional) tells two tarballs of one commit apart (the converge test's upgrade)
-version="${base}-g$(git rev-parse --short=10 "$commit")${suffix}${BANSOS360_RELEASE_LABEL:+-$BANSOS360_RELEASE_LABEL}"
+version="${base}-g$(git rev-parse --short=10 "$commit")${suffix}"
 name="bansos360-${version}"
 stage="build/release/${name}"
 rm -rf "build/release"

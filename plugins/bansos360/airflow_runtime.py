@@ -17,7 +17,6 @@ import datetime as dt
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -26,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from bansos360 import config, db
+from bansos360 import config, db, processes
 
 PROCESSES = ("api-server", "scheduler", "dag-processor", "triggerer")
 METADATA_DATABASE = "airflow"
@@ -181,21 +180,13 @@ def _pidfile(ahome: Path, name: str) -> Path:
     return ahome / "run" / f"{name}.pid"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def running(settings) -> dict[str, int]:
     """The Airflow processes this installation started that are still alive."""
     ahome = home(settings)
     alive = {}
     for name in PROCESSES:
         f = _pidfile(ahome, name)
-        if f.exists() and _alive(int(f.read_text())):
+        if f.exists() and processes.alive(int(f.read_text())):
             alive[name] = int(f.read_text())
     return alive
 
@@ -244,20 +235,8 @@ def wait_healthy(settings, timeout: float) -> dict:
 def stop(settings, timeout: float = 30.0) -> list[str]:
     """Stop the processes started by ``start`` (their whole process groups: workers and task runners too)."""
     ahome = home(settings)
-    stopped = []
-    for name, pid in running(settings).items():
-        try:
-            os.killpg(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            continue
-        stopped.append(name)
-    deadline = time.monotonic() + timeout
-    for name in stopped:
-        pid = int(_pidfile(ahome, name).read_text())
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if _alive(pid):
-            os.killpg(pid, signal.SIGKILL)
+    started = running(settings)
+    processes.end_groups(list(started.values()), timeout)
     for name in PROCESSES:
         _pidfile(ahome, name).unlink(missing_ok=True)
-    return stopped
+    return list(started)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from bansos360 import config, db, superset_access
+from bansos360 import config, db, processes, superset_access
 
 VENV = config.REPO_ROOT / ".venv-superset"
 CONFIG = config.REPO_ROOT / "ops" / "superset" / "superset_config.py"
@@ -112,11 +111,7 @@ def running(settings) -> int | None:
     if not f.exists():
         return None
     pid = int(f.read_text())
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    return pid
+    return pid if processes.alive(pid) else None
 
 
 def healthy(settings) -> bool:
@@ -164,11 +159,6 @@ def stop(settings, timeout: float = 30.0) -> bool:
     pid = running(settings)
     if pid is None:
         return False
-    os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while running(settings) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    if running(settings):
-        os.killpg(pid, signal.SIGKILL)
+    processes.end_groups([pid], timeout)
     _pidfile(settings).unlink(missing_ok=True)
     return True

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import psycopg2
+import pytest
 
 BIN = Path(sys.executable).with_name("bansos360")
 
@@ -120,3 +121,32 @@ def test_embedded_default_starts_and_stops(tmp_path):
     assert (tmp_path / "home" / "lake").is_dir()
     assert "berhenti/stopped" in run("db", "stop", env=env).stdout
     assert not (tmp_path / "home" / "pgdata" / "postmaster.pid").exists()
+
+
+def test_an_upgrade_waits_for_a_refresh_and_pauses_every_writer(settings, lake):
+    """`pause begin` (the deploy's step before migrations) refuses while a refresh holds its lock; once paused,
+    submitting, approving, refreshing and the inbox's intake are refused with a message until `pause end`."""
+    from bansos360 import inbox, upgrade_pause
+
+    env = {**os.environ, "BANSOS360_DATABASE_URL": settings.database_url, "BANSOS360_LAKE": str(settings.lake),
+           "BANSOS360_HOME": str(settings.home)}
+    kpe = [str(lake / "files/BNBA KPE 2020.csv"), "--source", "kpe", "--by", "operator", "--label", "KPE 2020"]
+    checked = json.loads(run("submit", *kpe, env=env).stdout)["submission_id"]
+    with psycopg2.connect(settings.database_url) as refreshing, refreshing.cursor() as cur:
+        cur.execute("select pg_advisory_lock(360362)")  # what `bansos360 refresh` holds while it runs
+        refused = run("pause", "begin", "--rilis", "2.0", env=env, check=False)
+        assert refused.returncode == 3, refused.stderr
+        assert "penyegaran sedang berjalan" in refused.stderr and "a refresh is running" in refused.stderr
+        assert not (settings.home / upgrade_pause.FLAG).exists()
+    refreshing.close()
+    assert json.loads(run("pause", "begin", "--rilis", "2.0", env=env).stdout)["jeda/paused"]["rilis"] == "2.0"
+    for args in (("submit", *kpe), ("approve", str(checked), "--by", "kabid"), ("refresh",)):
+        answer = run(*args, env=env, check=False)
+        assert answer.returncode == 1 and "sedang diperbarui ke rilis 2.0" in answer.stderr, (args, answer.stderr)
+        assert "the system is being upgraded" in answer.stderr
+    with pytest.raises(upgrade_pause.Paused):
+        inbox.register(settings)
+    assert json.loads(run("status", str(checked), "--json", env=env).stdout)["state"] == "diperiksa"
+    assert json.loads(run("pause", "end", env=env).stdout) == {"dilanjutkan/resumed": True}
+    assert json.loads(run("approve", str(checked), "--by", "kabid", env=env).stdout)[0]["state"] == "disetujui"
+    assert [o["state"] for o in json.loads(run("refresh", env=env).stdout)] == ["terbit"]

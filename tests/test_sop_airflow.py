@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bansos360 import airflow_runtime, config, figures
+from bansos360 import airflow_runtime, config, figures, upgrade_pause
 from bansos360.sop.client import SopClient
 from tests.helpers import new_database
 
@@ -393,3 +393,29 @@ def test_airflow_clean_prunes_old_runs_and_task_logs(airflow):
         cur.execute("select count(*) from task_instance where dag_id = 'bansos360_refresh' and run_id = %s",
                     (runs[0],))
         assert cur.fetchone()[0] == 0
+
+
+def test_while_an_upgrade_runs_the_pages_refuse_uploads_and_approvals(airflow):
+    """The deploy's pause (`bansos360 pause begin`, checked against this real Airflow's runs): every page says
+    so, an upload is refused before anything reaches the inbox, an approval changes nothing."""
+    deadline = time.monotonic() + 300
+    while upgrade_pause.busy(airflow):  # the intake run of the upload before may still be finishing
+        assert time.monotonic() < deadline, upgrade_pause.busy(airflow)
+        time.sleep(1)
+    before_files = sorted(p for p in airflow.inbox.rglob("*") if p.is_file())
+    before_states = _submission_states(airflow)
+    upgrade_pause.begin(airflow, "uji-2")
+    try:
+        with _sop(airflow, "operator") as operator:
+            assert "sedang diperbarui ke rilis uji-2" in operator.http.get("/sop/").text
+            answer = operator.http.post("/sop/unggah", data={"csrf": operator.csrf(), "sumber": "bst",
+                                                             "label": "Jeda"}, files={"berkas": ("a.csv", b"x\n")})
+            assert answer.status_code == 503 and "the system is being upgraded" in answer.text
+        with _sop(airflow, "kabid") as owner:
+            answer = owner.decide(max(before_states), "tolak", "saat pembaruan")
+            assert answer.status_code == 303
+            assert "sedang diperbarui ke rilis uji-2" in owner.http.get(answer.headers["location"]).text
+    finally:
+        upgrade_pause.end(airflow)
+    assert sorted(p for p in airflow.inbox.rglob("*") if p.is_file()) == before_files
+    assert _submission_states(airflow) == before_states

@@ -10,7 +10,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from bansos360 import audit, config, db, embedded, intake, pipeline
+from bansos360 import audit, config, db, embedded, intake, pipeline, upgrade_pause
 from bansos360.audit import State
 
 
@@ -36,6 +36,7 @@ def cmd_init(args) -> int:
 def cmd_submit(args) -> int:
     settings = config.load()
     pipeline.init(settings)
+    upgrade_pause.refuse_if_paused(settings)
     paths = [Path(p) for p in args.path]
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
@@ -50,6 +51,7 @@ def cmd_submit(args) -> int:
 def cmd_submit_lake(args) -> int:
     settings = config.load()
     pipeline.init(settings)
+    upgrade_pause.refuse_if_paused(settings)
     out = Path(args.dir)
     entries = json.loads((out / "manifest.json").read_text())
     results = []
@@ -67,6 +69,7 @@ def cmd_submit_lake(args) -> int:
 def cmd_approve(args) -> int:
     settings = config.load()
     pipeline.init(settings)
+    upgrade_pause.refuse_if_paused(settings)
     with db.connect(settings) as conn:
         results = intake.approve(conn, args.id, args.by, all_checked=args.all_checked)
     _print(results)
@@ -163,6 +166,21 @@ def cmd_program(args) -> int:
             _print({"diubah/changed": row})
         else:
             _print(registry.program_list(cur))
+    return 0
+
+
+def cmd_pause(args) -> int:
+    settings = config.load()
+    if args.action == "begin":
+        try:
+            _print({"jeda/paused": upgrade_pause.begin(settings, args.rilis or "")})
+        except upgrade_pause.Busy as exc:
+            print(str(exc), file=sys.stderr)
+            return 3
+    elif args.action == "end":
+        _print({"dilanjutkan/resumed": upgrade_pause.end(settings)})
+    else:
+        _print({"jeda/paused": upgrade_pause.paused(settings), "sibuk/busy": upgrade_pause.busy(settings)})
     return 0
 
 
@@ -339,6 +357,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "'none' for no limit (recipients above it are inclusion-error candidates)")
     s.add_argument("--by", help="with add and set: who changes the registry (recorded in audit.registri_perubahan)")
     s.set_defaults(func=cmd_program)
+
+    s = sub.add_parser("pause", help="jeda untuk pembaruan / the pause of an upgrade (docs/deploy.md)")
+    s.add_argument("action", choices=["begin", "end", "status"],
+                   help="begin: refuse if a refresh runs, else pause uploads, approvals and intake; end: resume")
+    s.add_argument("--rilis", help="with begin: the release being deployed (shown to whoever is refused)")
+    s.set_defaults(func=cmd_pause)
 
     s = sub.add_parser("db", help="server PostgreSQL bawaan / the embedded PostgreSQL")
     s.add_argument("action", choices=["start", "stop", "url", "harden"],

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bansos360 import db, intake, sources
+from bansos360 import db, intake, sources, upgrade_pause
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +139,7 @@ def record_upload(conn, d: Delivery, by: str, original_name: str) -> int:
 
 def register(settings) -> list[dict]:
     """Register every settled, unregistered inbox file as a submission and run its raw gate."""
+    upgrade_pause.refuse_if_paused(settings)
     results = []
     with db.connect(settings) as conn:
         done, uploaded = registered_keys(conn), uploaded_keys(conn)

@@ -14,7 +14,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
-from bansos360 import audit, config, db, db_access, gate, marts, sources, staging, warehouse
+from bansos360 import audit, config, db, db_access, gate, marts, sources, staging, upgrade_pause, warehouse
 from bansos360.audit import Finding, State
 
 log = logging.getLogger(__name__)
@@ -412,10 +412,11 @@ def process_warehouse(settings, submission_id: int, by: str = SYSTEM) -> Outcome
 
 @contextmanager
 def exclusive(settings):
-    """Hold the refresh lock: one refresh (command or Airflow task) at a time."""
+    """Hold the refresh lock: one refresh (command or Airflow task) at a time, none during an upgrade."""
+    upgrade_pause.refuse_if_paused(settings)
     with db.connect(settings) as lock_conn:
         with lock_conn.cursor() as cur:
-            cur.execute("select pg_try_advisory_lock(360362)")
+            cur.execute("select pg_try_advisory_lock(%s)", (upgrade_pause.REFRESH_LOCK,))
             if not cur.fetchone()[0]:
                 raise audit.StateError("refresh lain sedang berjalan / another refresh is running")
         yield

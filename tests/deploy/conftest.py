@@ -129,9 +129,10 @@ def release() -> str:
     return version
 
 
-def _relabel(source_version: str, version: str, change=None) -> str:
+def _relabel(source_version: str, version: str, change=None, added: dict[str, bytes] | None = None) -> str:
     """dist/bansos360-<version>.tar.gz: the tarball of ``source_version`` under another version (its top folder
-    and RELEASE), with ``change(name, body)`` applied to each file's bytes; and its checksum."""
+    and RELEASE), with ``change(name, body)`` applied to each file's bytes and the ``added`` files in it; and its
+    checksum."""
     source = REPO / "dist" / f"bansos360-{source_version}.tar.gz"
     target = REPO / "dist" / f"bansos360-{version}.tar.gz"
     old_top, new_top = f"bansos360-{source_version}", f"bansos360-{version}"
@@ -149,6 +150,10 @@ def _relabel(source_version: str, version: str, change=None) -> str:
             if body is not None:
                 member.size = len(body)
             dst.addfile(member, io.BytesIO(body) if body is not None else None)
+        for name, body in (added or {}).items():
+            info = tarfile.TarInfo(f"{new_top}/{name}")
+            info.size, info.mode, info.mtime = len(body), 0o644, int(time.time())
+            dst.addfile(info, io.BytesIO(body))
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
     Path(f"{target}.sha256").write_text(f"{digest}  {target.name}\n")
     return version
@@ -160,10 +165,20 @@ def second_release(release) -> str:
     return _relabel(release, f"{release}-uji2")
 
 
+#: A real schema migration the broken release carries: a column on a table the pages write, a new table with a row.
+BROKEN_MIGRATION = "900_uji_rilis_rusak.sql"
+BROKEN_MIGRATION_SQL = b"""-- the broken test release's migration (tests/deploy/conftest.py): the rollback must undo it
+alter table audit.submission add column uji_rilis_rusak text;
+create table audit.uji_rilis_rusak (n integer);
+insert into audit.uji_rilis_rusak values (1);
+"""
+
+
 @pytest.fixture(scope="session")
 def broken_release(second_release) -> str:
-    """The second release with one fault a deploy only meets when Superset starts (``superset serve`` exits):
-    its setup and migrations pass, so `current` switches, the health check fails and the deploy rolls back."""
+    """The second release with a schema migration and one fault a deploy only meets when Superset starts
+    (``superset serve`` exits): its setup and migrations pass, so `current` switches, the health check fails and
+    the deploy puts the databases back and rolls back."""
     def break_superset(name: str, body: bytes) -> bytes:
         if name == "plugins/bansos360/superset_runtime.py":
             body = body.replace(b'    command = _gunicorn(settings)\n',
@@ -171,7 +186,8 @@ def broken_release(second_release) -> str:
             assert b"rilis rusak" in body
         return body
 
-    return _relabel(second_release.removesuffix("-uji2"), second_release.replace("-uji2", "-rusak"), break_superset)
+    return _relabel(second_release.removesuffix("-uji2"), second_release.replace("-uji2", "-rusak"), break_superset,
+                    {f"sql/migrations/{BROKEN_MIGRATION}": BROKEN_MIGRATION_SQL})
 
 
 @pytest.fixture(scope="session")

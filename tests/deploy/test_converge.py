@@ -27,6 +27,7 @@ from tests.deploy.conftest import (
     AIRFLOW_NAME,
     ANSIBLE,
     ARTIFACTS,
+    BROKEN_MIGRATION,
     ENGINEER_MAIL,
     FULL_DISK,
     SFTP_OPERATOR,
@@ -512,11 +513,55 @@ times the p95 alone (target: within 1.5). Answers to the flood (token endpoint a
     replace_section(path, "## Deployment: the whole stack on a clean Debian 12 root, scale ", section)
 
 
+def _psql(server, database: str, sql: str) -> str:
+    return server.ssh(f"cd /tmp && sudo -u postgres psql -X -A -t -v ON_ERROR_STOP=1 -d {database} -c "
+                      f"{shlex.quote(sql)}").stdout.strip()
+
+
+def _paused(server) -> dict | None:
+    return json.loads(server.ssh("bansos360 pause status").stdout)["jeda/paused"]
+
+
+def test_a_deploy_waits_while_a_refresh_runs(deployment, release, second_release):
+    """A refresh holds its lock (as `bansos360 refresh` does): the upgrade is refused before its migrations, with
+    a message saying why, and the current release keeps serving, unpaused."""
+    server = deployment.server
+    server.ssh("cd /tmp && (sudo -u postgres psql -X -d bansos360 -c 'select pg_advisory_lock(360362), "
+               "pg_sleep(1800)' >/dev/null 2>&1 &)")
+    held = "select count(*) from pg_locks where locktype = 'advisory' and objid = 360362 and granted"
+    deadline = time.monotonic() + 30
+    while _psql(server, "bansos360", held) != "1":
+        assert time.monotonic() < deadline, "the test's refresh lock was not taken"
+        time.sleep(0.5)
+    try:
+        run = deployment.playbook(second_release, "deploy-3-tunggu-penyegaran")
+    finally:
+        _psql(server, "bansos360", "select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' "
+              "and objid = 360362")
+    assert run.rc != 0 and run.tasks("failed") == ["activate : The deploy waits while a refresh runs"], \
+        run.tasks("failed")
+    log = run.log.read_text()
+    assert "penyegaran sedang berjalan / a refresh is running" in log and "is not deployed" in log
+    assert server.ssh("readlink /opt/bansos360/current").stdout.strip().endswith(release)
+    assert _paused(server) is None
+    for unit in UNITS:
+        assert server.ssh(f"systemctl is-active {unit}", check=False).stdout.strip() == "active", unit
+
+
 def test_a_new_release_upgrades_in_place_and_keeps_the_data(deployment, release, second_release):
+    """The upgrade pauses intake, dumps the three databases, migrates, switches, and resumes."""
     server = deployment.server
     lake_before = server.ssh("find /srv/bansos360/lake -type f | sort | xargs sha256sum").stdout
     run = deployment.playbook(second_release, "deploy-3-rilis-baru")
     assert run.rc == 0, f"{run.tasks('failed')}; see {run.log}"
+    changed = run.tasks("changed")
+    for step in ("activate : No refresh runs, and uploads, approvals and intake pause (bansos360 pause begin)",
+                 "activate : The databases about to be migrated are dumped (put back if the deploy fails)",
+                 "activate : Uploads, approvals and intake resume (bansos360 pause end)"):
+        assert step in changed, (step, changed)
+    assert _paused(server) is None
+    dumps = server.ssh(f"ls /var/backups/bansos360/sebelum-pembaruan/{second_release}").stdout.split()
+    assert sorted(dumps) == ["airflow.dump", "bansos360.dump", "superset.dump"], dumps
     assert server.ssh("readlink /opt/bansos360/current").stdout.strip().endswith(second_release)
     assert server.ssh(f"test -d /opt/bansos360/releases/bansos360-{release}", check=False).returncode == 0
     for unit in UNITS:
@@ -531,18 +576,61 @@ def test_a_new_release_upgrades_in_place_and_keeps_the_data(deployment, release,
 
 
 def test_a_release_that_does_not_come_up_is_rolled_back(deployment, second_release, broken_release):
-    """`current` switches to a release whose Superset cannot start: the health check fails, `current` goes
-    back to the previous release, every service runs it again and the data is untouched."""
+    """The broken release migrates the warehouse (a column, a table) and `current` switches to it, but its
+    Superset cannot start: the health check fails, the databases are made again from the dumps taken before the
+    migrations, `current` goes back, every service runs the previous release again, and the pause ends."""
     server = deployment.server
+    before = _kept_state(server)
     run = deployment.playbook(broken_release, "deploy-4-rusak")
     assert run.rc != 0 and "activate : Superset answers healthy" in run.tasks("failed"), run.tasks("failed")
-    assert "activate : The previous release is current again" in run.tasks("changed")
+    changed = run.tasks("changed")
+    assert "activate : The previous release is current again" in changed
+    assert "activate : The databases are as they were before the migrations (bansos360-batal-migrasi)" in changed
+    # the migration did run (the failed copy had it) and was undone
+    assert f"migrations undone: {BROKEN_MIGRATION}" in run.log.read_text()
+    assert _psql(server, "bansos360", f"select count(*) from audit.schema_migration where name = "
+                                      f"'{BROKEN_MIGRATION}'") == "0"
+    assert _psql(server, "bansos360", "select count(*) from information_schema.columns where table_schema = "
+                                      "'audit' and column_name = 'uji_rilis_rusak'") == "0"
+    assert _psql(server, "bansos360", "select to_regclass('audit.uji_rilis_rusak') is null") == "t"
     assert server.ssh("readlink /opt/bansos360/current").stdout.strip().endswith(second_release)
     for unit in UNITS:
         assert server.ssh(f"systemctl is-active {unit}", check=False).stdout.strip() == "active", unit
+    assert _paused(server) is None
     with _https(deployment, SUPERSET_NAME) as superset:
         assert superset.get("/health").text.strip() == "OK"
     assert json.loads(server.ssh("bansos360 figures").stdout) == STATE["figures"]
+    assert _kept_state(server) == before
+
+
+def _wait_serving(deployment, timeout: float = 300) -> None:
+    """Until every unit is active and Superset and Airflow answer healthy through nginx."""
+    deadline = time.monotonic() + timeout
+    while True:
+        states = {u: deployment.server.ssh(f"systemctl is-active {u}", check=False).stdout.strip() for u in UNITS}
+        try:
+            with _https(deployment, SUPERSET_NAME) as superset, _https(deployment, AIRFLOW_NAME) as airflow:
+                healthy = superset.get("/health").text.strip() == "OK" and airflow.get(
+                    "/api/v2/monitor/health").json()["scheduler"]["status"] == "healthy"
+        except (httpx.HTTPError, ValueError, KeyError):
+            healthy = False
+        if healthy and set(states.values()) == {"active"}:
+            return
+        assert time.monotonic() < deadline, states
+        time.sleep(5)
+
+
+def test_a_rebooted_server_comes_back_by_itself(deployment):
+    """`systemctl reboot` (every unit stopped in order), then the same root boots again: every unit starts by
+    itself, Superset and Airflow answer, and the warehouse serves the same figures."""
+    server = deployment.server
+    started = time.monotonic()
+    server.reboot()
+    _wait_serving(deployment)
+    STATE["reboot_seconds"] = time.monotonic() - started
+    assert json.loads(server.ssh("bansos360 figures").stdout) == STATE["figures"]
+    failed = server.ssh("systemctl list-units --failed --plain --no-legend", check=False).stdout.strip()
+    assert not failed, failed
 
 def _kept_state(server) -> dict:
     """What the databases hold that no inventory and no release makes again: Superset's users, dashboards and

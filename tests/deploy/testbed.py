@@ -205,6 +205,20 @@ class Server:
         return subprocess.run(["ssh", *options, f"{user}@{self.address}", command], capture_output=True,
                               text=True, check=check, timeout=timeout, stdin=subprocess.DEVNULL)
 
+    def reboot(self, timeout: float = 180) -> None:
+        """Shut the server down as `systemctl reboot` does (every unit stopped in order, then systemd's reboot,
+        which in a PID namespace ends its PID 1), and boot the same root again: what serves afterwards started by
+        itself."""
+        self.ssh("systemctl reboot", check=False)
+        try:
+            self._unshare.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise TimeoutError(f"the server did not shut down within {timeout:.0f} s") from None
+        self._pid1, self._unshare = None, None
+        for path in _cgroups() - self._cgroups_before:
+            _remove_cgroup_tree(path)
+        self._boot()
+
     def destroy(self) -> None:
         """Kill every process of the server, remove its network, its root and its cgroups."""
         self.lose()

@@ -16,6 +16,7 @@ import tarfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -23,7 +24,7 @@ from tests.deploy.nas import REPOSITORY, Nas
 from tests.deploy.nas import USER as NAS_USER
 from tests.deploy.proxy import Proxy
 from tests.deploy.smtp import Mailbox
-from tests.deploy.testbed import Server, base_root
+from tests.deploy.testbed import MIRROR, SECURITY_MIRROR, Server, base_root
 
 REPO = Path(__file__).resolve().parents[2]
 ANSIBLE = REPO / "ops" / "ansible"
@@ -91,6 +92,7 @@ class Deployment:
     mailbox: Mailbox
     nas: Nas
     base_tarball: Path
+    proxy: Proxy
 
     def playbook(self, version: str, name: str, extra: dict | None = None) -> Run:
         """Run site.yml with the inventory (and ``extra`` as extra vars, which outrank it); log in artifacts."""
@@ -202,7 +204,7 @@ def deployment(tmp_path_factory) -> Deployment:
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / name)], check=True)
     tarball = base_root(REPO / "build" / "debootstrap")
     server = Server(root=WORK / "root", key=keys / "admin")
-    proxy = Proxy(server.host_address, 3128)
+    proxy = Proxy(server.host_address, 3128, {urlsplit(MIRROR).hostname, urlsplit(SECURITY_MIRROR).hostname})
     mailbox = Mailbox(server.host_address, SMTP_PORT)
     nas = Nas(WORK / "nas", server.host_address, NAS_PORT)
     try:
@@ -213,7 +215,7 @@ def deployment(tmp_path_factory) -> Deployment:
         server.proxy_url = proxy.url
         server.create(tarball)
         inventory = _inventory(tmp_path_factory.mktemp("inventaris"), server, keys, nas)
-        yield Deployment(server, inventory, keys / "operator", mailbox, nas, tarball)
+        yield Deployment(server, inventory, keys / "operator", mailbox, nas, tarball, proxy)
     finally:
         proxy.stop()
         mailbox.stop()

@@ -104,6 +104,20 @@ def test_first_deployment_converges(deployment, release):
     STATE["ca"] = str(ca)
 
 
+def test_the_deploy_needed_nothing_from_the_network_but_the_debian_mirror(deployment):
+    """The release carries every Python wheel: the only requests the first deployment sent out went to the Debian
+    mirror, and the test's proxy refuses any other host (as an office proxy told one mirror would)."""
+    assert deployment.proxy.refused == []
+    probe = ("import urllib.request, urllib.error\n"
+             f"proxy = urllib.request.ProxyHandler({{'http': '{deployment.proxy.url}'}})\n"
+             "opener = urllib.request.build_opener(proxy)\n"
+             "try:\n    print(opener.open('http://pypi.org/simple/', timeout=20).status)\n"
+             "except urllib.error.HTTPError as e:\n    print(e.code)\n")
+    assert deployment.server.ssh(f"python3 -c {shlex.quote(probe)}").stdout.strip() == "403"
+    assert deployment.proxy.refused == ["http://pypi.org/simple/"]
+    deployment.proxy.refused.clear()
+
+
 def test_airflow_and_superset_answer_through_nginx_over_https(deployment):
     with _https(deployment, SUPERSET_NAME) as superset:
         answer = superset.get("/health")

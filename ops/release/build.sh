@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make release`: one tarball a server without an index installs from (ops/ansible, docs/deploy.md).
-#   dist/bansos360-<version>.tar.gz  the repository at one commit, the wheels of both lock files for the
-#                                    server's Python (CPython 3.11, x86_64 Linux, as on Debian 12), RELEASE
+#   dist/bansos360-<version>.tar.gz  the repository at one commit, the wheels of the server's two lock files
+#                                    for its Python (CPython 3.11, x86_64 Linux, as on Debian 12), the wheels
+#                                    of the Ansible controller's lock file (deploy, for the same Python on the
+#                                    engineer's laptop), RELEASE
 #   dist/bansos360-<version>.tar.gz.sha256
 #   dist/LATEST                      the version of the last tarball made
 # The version is the project's version and the commit; uncommitted changes to tracked files are included
@@ -17,9 +19,9 @@ version="${base}-g$(git rev-parse --short=10 "$commit")${suffix}"
 name="bansos360-${version}"
 stage="build/release/${name}"
 rm -rf "build/release"
-mkdir -p "$stage" dist build/wheels/pipeline build/wheels/superset
+mkdir -p "$stage" dist build/wheels/pipeline build/wheels/superset build/wheels/deploy
 git archive --format=tar "$commit" | tar -x -C "$stage"
-for env in pipeline superset; do
+for env in pipeline superset deploy; do
   # pip wheel takes a ready wheel as it is and builds the few sources that have none (odfpy)
   "$PIP" wheel --quiet --disable-pip-version-check --no-deps -w "build/wheels/$env" -r "requirements/$env.lock"
   mkdir -p "$stage/wheels/$env"

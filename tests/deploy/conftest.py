@@ -28,7 +28,6 @@ from tests.deploy.testbed import MIRROR, SECURITY_MIRROR, Server, base_root
 
 REPO = Path(__file__).resolve().parents[2]
 ANSIBLE = REPO / "ops" / "ansible"
-DEPLOY_VENV = REPO / ".venv-deploy"
 WORK = Path(os.environ.get("BANSOS360_DEPLOY_DIR", "/var/tmp/bansos360-uji"))
 ARTIFACTS = REPO / "artifacts" / "deploy"
 VAULT_PASSWORD = "uji-bukan-rahasia"
@@ -93,6 +92,7 @@ class Deployment:
     nas: Nas
     base_tarball: Path
     proxy: Proxy
+    controller: Path
 
     def playbook(self, version: str, name: str, extra: dict | None = None) -> Run:
         """Run site.yml with the inventory (and ``extra`` as extra vars, which outrank it); log in artifacts."""
@@ -103,7 +103,7 @@ class Deployment:
         started = time.monotonic()
         with log.open("w") as out:
             done = subprocess.run(
-                [str(DEPLOY_VENV / "bin" / "ansible-playbook"), "-i", str(self.inventory),
+                [str(self.controller / "bin" / "ansible-playbook"), "-i", str(self.inventory),
                  "--vault-password-file", str(self.inventory / "vault-password"),
                  *(["-e", json.dumps(extra)] if extra else []), "site.yml"],
                 cwd=ANSIBLE, stdout=out, stderr=subprocess.STDOUT,
@@ -193,12 +193,34 @@ def broken_release(second_release) -> str:
 
 
 @pytest.fixture(scope="session")
-def deployment(tmp_path_factory) -> Deployment:
+def controller(release, tmp_path_factory) -> Path:
+    """The Ansible controller as docs/deploy.md has the engineer make it on the laptop: a virtual environment
+    installed from the release's own wheels (wheels/deploy, uv from wheels/pipeline), without an index."""
+    folder = tmp_path_factory.mktemp("pengendali")
+    top = f"bansos360-{release}/"
+    wanted = (f"{top}wheels/deploy/", f"{top}wheels/pipeline/uv-", f"{top}requirements/deploy.lock")
+    with tarfile.open(REPO / "dist" / f"bansos360-{release}.tar.gz", "r:gz") as tarball:
+        tarball.extractall(folder, members=[m for m in tarball if m.name.startswith(wanted)], filter="data")
+    unpacked, venv = folder / top, folder / "venv"
+    steps = [["python3", "-m", "venv", str(venv)],
+             [str(venv / "bin" / "pip"), "install", "--quiet", "--no-index", "--find-links",
+              str(unpacked / "wheels" / "pipeline"), "uv"],
+             [str(venv / "bin" / "uv"), "pip", "install", "--quiet", "--offline", "--no-index", "--find-links",
+              str(unpacked / "wheels" / "deploy"), "--python", str(venv / "bin" / "python"), "-r",
+              str(unpacked / "requirements" / "deploy.lock")]]
+    for step in steps:
+        done = subprocess.run(step, capture_output=True, text=True)
+        _need(done.returncode == 0, f"the controller from the release's wheels ({' '.join(step[:3])}): "
+              f"{done.stderr[-1500:]}")
+    return venv
+
+
+@pytest.fixture(scope="session")
+def deployment(tmp_path_factory, controller) -> Deployment:
     """A booted clean Debian 12 root, its proxy, and an inventory that differs from inventory/t40 only in
     the host's address and the settings of a test installation (uji.yml)."""
     _need(os.geteuid() == 0, "root (namespaces, debootstrap, chroot)")
     _need(shutil.which("debootstrap") is not None, "debootstrap (apt-get install debootstrap)")
-    _need((DEPLOY_VENV / "bin" / "ansible-playbook").exists(), "the deployment tools (make .venv-deploy/.installed)")
     keys = tmp_path_factory.mktemp("kunci")
     for name in ("admin", "operator", "cadangan"):
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / name)], check=True)
@@ -214,8 +236,8 @@ def deployment(tmp_path_factory) -> Deployment:
         nas.start(tarball, (keys / "cadangan.pub").read_text())
         server.proxy_url = proxy.url
         server.create(tarball)
-        inventory = _inventory(tmp_path_factory.mktemp("inventaris"), server, keys, nas)
-        yield Deployment(server, inventory, keys / "operator", mailbox, nas, tarball, proxy)
+        inventory = _inventory(tmp_path_factory.mktemp("inventaris"), server, keys, nas, controller)
+        yield Deployment(server, inventory, keys / "operator", mailbox, nas, tarball, proxy, controller)
     finally:
         proxy.stop()
         mailbox.stop()
@@ -224,7 +246,7 @@ def deployment(tmp_path_factory) -> Deployment:
         shutil.rmtree(WORK, ignore_errors=True)
 
 
-def _inventory(folder: Path, server: Server, keys: Path, nas: Nas) -> Path:
+def _inventory(folder: Path, server: Server, keys: Path, nas: Nas, controller: Path) -> Path:
     inventory = folder / "uji"
     shutil.copytree(ANSIBLE / "inventory" / "t40", inventory)
     (inventory / "hosts.yml").write_text(
@@ -273,7 +295,7 @@ def _inventory(folder: Path, server: Server, keys: Path, nas: Nas) -> Path:
     vault.write_text("---\n" + "".join(f"{k}: {vault_value(k)}\n" for k in names)
                      + "".join(f"{k}: {v}\n" for k, v in PASSWORDS.items()))
     (inventory / "vault-password").write_text(VAULT_PASSWORD + "\n")
-    subprocess.run([str(DEPLOY_VENV / "bin" / "ansible-vault"), "encrypt", "--vault-password-file",
+    subprocess.run([str(controller / "bin" / "ansible-vault"), "encrypt", "--vault-password-file",
                     str(inventory / "vault-password"), str(vault)], check=True, capture_output=True)
     return inventory
 

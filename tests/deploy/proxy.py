@@ -33,7 +33,7 @@ async def _refuse(writer: asyncio.StreamWriter, status: bytes) -> None:
     writer.close()
 
 
-async def _handle(allowed: frozenset[str], refused: list[str], reader: asyncio.StreamReader,
+async def _handle(allowed: frozenset[str], served: list[str], refused: list[str], reader: asyncio.StreamReader,
                   writer: asyncio.StreamWriter) -> None:
     try:
         head = await reader.readuntil(b"\r\n\r\n")
@@ -54,6 +54,7 @@ async def _handle(allowed: frozenset[str], refused: list[str], reader: asyncio.S
         refused.append(target)
         await _refuse(writer, b"403 Forbidden")
         return
+    served.append(target)
     try:
         if method == "CONNECT":
             up_reader, up_writer = await asyncio.open_connection(host, int(port))
@@ -73,12 +74,12 @@ async def _handle(allowed: frozenset[str], refused: list[str], reader: asyncio.S
 class Proxy:
     """The proxy on ``host:port`` for the ``allowed`` hosts, served from a thread of the test process.
 
-    It serves until ``stop``; ``refused`` lists what else was asked for.
+    It serves until ``stop``; ``served`` lists what it forwarded, ``refused`` what else was asked for.
     """
 
     def __init__(self, host: str, port: int, allowed: set[str]):
         self.host, self.port = host, port
-        self.allowed, self.refused = frozenset(allowed), []
+        self.allowed, self.served, self.refused = frozenset(allowed), [], []
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -86,7 +87,7 @@ class Proxy:
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
         self._server = self._loop.run_until_complete(asyncio.start_server(
-            functools.partial(_handle, self.allowed, self.refused), self.host, self.port))
+            functools.partial(_handle, self.allowed, self.served, self.refused), self.host, self.port))
         self._ready.set()
         self._loop.run_forever()
 

@@ -10,6 +10,7 @@ import json
 import multiprocessing
 import os
 import shlex
+import shutil
 import socket
 import ssl
 import subprocess
@@ -541,7 +542,7 @@ def test_a_deploy_waits_while_a_refresh_runs(deployment, release, second_release
     a message saying why, and the current release keeps serving, unpaused."""
     server = deployment.server
     server.ssh("cd /tmp && (sudo -u postgres psql -X -d bansos360 -c 'select pg_advisory_lock(360362), "
-               "pg_sleep(1800)' >/dev/null 2>&1 &)")
+               "pg_sleep(1800)' </dev/null >/dev/null 2>&1 &)")
     held = "select count(*) from pg_locks where locktype = 'advisory' and objid = 360362 and granted"
     deadline = time.monotonic() + 30
     while _psql(server, "bansos360", held) != "1":
@@ -667,9 +668,10 @@ def _kept_state(server) -> dict:
     }
 
 
-def test_a_lost_server_is_rebuilt_from_its_off_box_backup(deployment, second_release):
+def test_a_lost_server_is_rebuilt_from_its_off_box_backup(deployment, second_release, tmp_path):
     """The nightly backup (its timer's unit, started now) goes to the NAS over SFTP. Then the server is lost
-    entirely; a new clean one at the same address is set up by the playbook with the same inventory,
+    entirely; a new clean one at the same address, with no network but to the NAS and a local apt repository
+    made from the lost server's packages, is set up by the playbook with the same inventory,
     `bansos360-pulihkan` brings the backup back, and the playbook runs once more (docs/deploy.md). Figures,
     statuses, users, dashboards, an analyst's favourite, Airflow's run history, the lake and the certificate are
     the lost server's."""
@@ -694,9 +696,17 @@ def test_a_lost_server_is_rebuilt_from_its_off_box_backup(deployment, second_rel
     assert backup.returncode == 0, server.ssh("journalctl -u bansos360-cadangan -n 40", check=False).stdout
     assert len(deployment.nas.snapshots()) == 1
 
+    # the packages the lost server fetched are the new one's only source: it is set up with no network at all
+    assert "paket / packages" in server.ssh("bansos360-repo-apt /root/repo-apt.tar.gz").stdout
+    repo_apt = tmp_path / "repo-apt.tar.gz"
+    shutil.copy(server.root / "root" / "repo-apt.tar.gz", repo_apt)
+    offline = {"bansos360_http_proxy": "", "common_apt_local_repo": str(repo_apt),
+               "common_apt_sources": ["deb [trusted=yes] file:/var/lib/bansos360-apt ./"]}
+    forwarded = len(deployment.proxy.served)
+
     server.lose()
     server.create(deployment.base_tarball)
-    run = deployment.playbook(second_release, "deploy-5-server-baru")
+    run = deployment.playbook(second_release, "deploy-5-server-baru", offline)
     assert run.rc == 0, f"{run.tasks('failed')}; see {run.log}"
     assert "backup : The repository is made on the target (the first deployment only)" not in run.tasks("changed")
     fresh = json.loads(server.ssh("bansos360 status --json").stdout)  # a new server: its place names only
@@ -704,8 +714,9 @@ def test_a_lost_server_is_rebuilt_from_its_off_box_backup(deployment, second_rel
     restored = server.ssh("bansos360-pulihkan", check=False)
     (ARTIFACTS / "pulihkan.log").write_text(restored.stdout + restored.stderr)
     assert restored.returncode == 0, (restored.stdout + restored.stderr)[-3000:]
-    run = deployment.playbook(second_release, "deploy-6-pulih")
+    run = deployment.playbook(second_release, "deploy-6-pulih", offline)
     assert run.rc == 0, f"{run.tasks('failed')}; see {run.log}"
+    assert deployment.proxy.served[forwarded:] == [] and deployment.proxy.refused == []
 
     assert json.loads(server.ssh("bansos360 figures").stdout) == STATE["figures"]
     status = json.loads(server.ssh("bansos360 status --json").stdout)

@@ -744,9 +744,10 @@ def _checks(deployment) -> list:
 
 def test_the_engineer_is_mailed_a_full_disk_a_failed_unit_an_old_backup_and_a_failed_run(deployment):
     """The alerts' timer unit, started now, mails each through the inventory's SMTP setting to the engineer: a
-    watched file system 90 % full, a failed unit, a backup three days old, a refresh run that failed. The same
-    findings an hour later send nothing; when three are mended, the one left is mailed again."""
-    server, admin = deployment.server, _user("kominfo")
+    watched file system 90 % full, a failed unit, a backup three days old, a refresh run that failed, an upload
+    the raw gate refused. The same findings an hour later send nothing; when three are mended, the ones left are
+    mailed again."""
+    server, admin, operator = deployment.server, _user("kominfo"), _user("operator")
     server.ssh(f"mkdir -p {FULL_DISK} && mount -t tmpfs -o size=4m uji-penuh {FULL_DISK} "
                f"&& dd if=/dev/zero of={FULL_DISK}/isi bs=1k count=3700 status=none")
     server.ssh("systemd-run --unit=uji-gagal --service-type=oneshot /bin/false", check=False)
@@ -763,6 +764,12 @@ def test_the_engineer_is_mailed_a_full_disk_a_failed_unit_an_old_backup_and_a_fa
             time.sleep(3)
             state = airflow.http.get(f"/api/v2/dags/bansos360_refresh/dagRuns/{run_id}").json()["state"]
     assert state == "failed", state
+    with SopClient(f"https://{AIRFLOW_NAME}", operator["username"], password(operator["password_var"]), timeout=120,
+                   transport=NamedHost(server.address, verify=_trust())) as sop:
+        refused, verdict = sop.raw_gate_answer(sop.upload_bytes("bukan-daftar.csv", b"bukan,data\n1,2\n", "bst",
+                                                                label="Uji peringatan"))
+    assert verdict == "ditolak", verdict
+    refusal = f"submission #{refused} (bst) ditolak"
 
     mails = _checks(deployment)
     assert len(mails) == 1, [m.subject for m in mails]
@@ -774,6 +781,7 @@ def test_the_engineer_is_mailed_a_full_disk_a_failed_unit_an_old_backup_and_a_fa
     assert "failed unit: uji-gagal.service" in body, body
     assert "the last backup is 7" in body, body  # 72 hours and a little
     assert f"failed DAG run: bansos360_refresh {run_id}" in body, body
+    assert refusal in body, body
     assert "certificate" not in body and "file system / " not in body, body  # what is fine is not reported
     (ARTIFACTS / "surel-peringatan.txt").write_text(f"{mail.subject}\n\n{body}")
 
@@ -782,7 +790,7 @@ def test_the_engineer_is_mailed_a_full_disk_a_failed_unit_an_old_backup_and_a_fa
     server.ssh(f"umount {FULL_DISK} && systemctl reset-failed uji-gagal.service && date +%s > {stamp}")
     mails = _checks(deployment)
     assert len(mails) == 1, [m.subject for m in mails]
-    assert f"failed DAG run: bansos360_refresh {run_id}" in mails[0].body, mails[0].body
+    assert f"failed DAG run: bansos360_refresh {run_id}" in mails[0].body and refusal in mails[0].body, mails[0].body
     assert FULL_DISK not in mails[0].body and "uji-gagal" not in mails[0].body and "backup" not in mails[0].body
 
 

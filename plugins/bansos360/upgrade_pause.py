@@ -1,7 +1,7 @@
 """The pause of an upgrade: while a deploy migrates the databases, nothing new is written into them.
 
 ``bansos360 pause begin`` refuses while a refresh runs (the refresh lock is held, or an Airflow DAG run is
-running) and otherwise writes the pause (``pemeliharaan.json`` in BANSOS360_HOME). While it lasts the upload and
+running) and otherwise writes the pause (``keadaan/pemeliharaan.json`` in BANSOS360_HOME). While it lasts the upload and
 approval pages, the command line's ``submit``, ``approve`` and ``refresh``, the refresh's tasks and the intake
 refuse with a message; on a server the deploy also stops Airflow's scheduler, triggerer and DAG processor, so
 that no DAG run starts. Files dropped in the SFTP inbox meanwhile wait there: the inbox is outside the
@@ -14,12 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from pathlib import Path
 
 import psycopg2
 
 from bansos360 import audit, db
 
-FLAG = "pemeliharaan.json"
+FLAG = Path("keadaan") / "pemeliharaan.json"  # a folder the service user writes (BANSOS360_HOME is root's)
 REFRESH_LOCK = 360362  # held by every refresh (bansos360.pipeline.exclusive)
 
 
@@ -94,9 +95,11 @@ def begin(settings, release: str) -> dict:
         raise Busy("Pembaruan ditunda: tunggu sampai selesai, lalu jalankan lagi / the upgrade must wait until "
                    "this ends, then run it again: " + "; ".join(reasons))
     pause = {"rilis": release, "sejak": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
-    partial = settings.home / f".{FLAG}.part"
+    flag = settings.home / FLAG
+    flag.parent.mkdir(exist_ok=True)
+    partial = flag.with_name(f".{flag.name}.part")
     partial.write_text(json.dumps(pause))
-    os.replace(partial, settings.home / FLAG)
+    os.replace(partial, flag)
     return pause
 
 

@@ -180,7 +180,9 @@ def cmd_pause(args) -> int:
     elif args.action == "end":
         _print({"dilanjutkan/resumed": upgrade_pause.end(settings)})
     else:
-        _print({"jeda/paused": upgrade_pause.paused(settings), "sibuk/busy": upgrade_pause.busy(settings)})
+        release = config.REPO_ROOT / "RELEASE"  # a release tarball's version (none in a clone)
+        _print({"jeda/paused": upgrade_pause.paused(settings), "sibuk/busy": upgrade_pause.busy(settings),
+                "rilis/release": release.read_text().strip() if release.exists() else None})
     return 0
 
 

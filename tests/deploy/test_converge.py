@@ -538,8 +538,9 @@ def _paused(server) -> dict | None:
 
 
 def test_a_deploy_waits_while_a_refresh_runs(deployment, release, second_release):
-    """A refresh holds its lock (as `bansos360 refresh` does): the upgrade is refused before its migrations, with
-    a message saying why, and the current release keeps serving, unpaused."""
+    """A refresh holds its lock (as `bansos360 refresh` does): the upgrade is refused before anything changes,
+    with a message saying why, and the current release keeps serving, unpaused. (The activate role asks again,
+    atomically with the pause, just before the migrations: `bansos360 pause begin`, tests/test_cli.py.)"""
     server = deployment.server
     server.ssh("cd /tmp && (sudo -u postgres psql -X -d bansos360 -c 'select pg_advisory_lock(360362), "
                "pg_sleep(1800)' </dev/null >/dev/null 2>&1 &)")
@@ -553,8 +554,9 @@ def test_a_deploy_waits_while_a_refresh_runs(deployment, release, second_release
     finally:
         _psql(server, "bansos360", "select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' "
               "and objid = 360362")
-    assert run.rc != 0 and run.tasks("failed") == ["activate : The deploy waits while a refresh runs"], \
-        run.tasks("failed")
+    assert run.rc != 0 and run.tasks("failed") == ["common : An upgrade waits while a refresh runs (before "
+                                                   "anything changes)"], run.tasks("failed")
+    assert run.recap["changed"] == 0, run.tasks("changed")
     log = " ".join(run.log.read_text().split())  # Ansible folds long messages
     assert "penyegaran sedang berjalan / a refresh is running" in log and "is not deployed" in log
     assert server.ssh("readlink /opt/bansos360/current").stdout.strip().endswith(release)

@@ -72,7 +72,9 @@ demo-stop: ## stop what make demo started (Superset, Airflow, then the embedded 
 test: setup ## run every test (real PostgreSQL, a real Airflow and browser, the Superset metadata upgrade)
 	$(BIN)/pytest
 
-test-deploy: setup $(DEPLOY_VENV)/.installed release ## converge test: the playbook takes a clean Debian 12 root (debootstrap, systemd, its own network namespace) to a serving, processing BANSOS 360 over SSH; root only
+# the tarball the converge test deploys; CI builds it beside `make test` and passes TEST_DEPLOY_RELEASE= (none)
+TEST_DEPLOY_RELEASE ?= release
+test-deploy: setup $(TEST_DEPLOY_RELEASE) ## converge test: the playbook takes a clean Debian 12 root (debootstrap, systemd, its own network namespace) to a serving, processing BANSOS 360 over SSH; root only
 	$(BIN)/pytest tests/deploy -p no:cacheprovider
 
 lint: setup $(DEPLOY_VENV)/.installed ## ruff, sqlfluff, yamllint and ansible-lint (production profile)
@@ -93,7 +95,7 @@ bench-superset: setup ## every dashboard's charts timed in Superset (as an analy
 bench-airflow: setup ## memory of the Airflow processes while a lake goes through the SOP pages and DAGs
 	$(BIN)/python -m bansos360.bench_airflow --scale $(BENCH_SCALE) $(BENCH_ARGS) --out docs/benchmarks.md
 
-bench-deploy: setup $(DEPLOY_VENV)/.installed release ## memory of every service on the converge test's server during a refresh at BENCH_SCALE; writes docs/benchmarks.md
+bench-deploy: setup release ## memory of every service on the converge test's server during a refresh at BENCH_SCALE; writes docs/benchmarks.md
 	BANSOS360_DEPLOY_BENCH_SCALE=$(BENCH_SCALE) BANSOS360_DEPLOY_BENCH_OUT=docs/benchmarks.md $(BIN)/pytest tests/deploy -p no:cacheprovider
 
 lock: ## re-resolve the lock files (needs the package registries)

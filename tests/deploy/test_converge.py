@@ -735,6 +735,23 @@ def test_a_lost_server_is_rebuilt_from_its_off_box_backup(deployment, second_rel
         assert server.ssh(f"systemctl is-active {unit}", check=False).stdout.strip() == "active", unit
 
 
+#: A PostgreSQL update from a source labelled as Debian's security archive (a package of nothing, in a file:
+#: repository on the box), which unattended upgrades hold back: what `bansos360-periksa` must report.
+HELD_UPDATE = """set -e
+d=/var/lib/bansos360-uji-keamanan
+mkdir -p $d/p/DEBIAN
+printf 'Package: postgresql-15\\nVersion: 99.0-uji\\nArchitecture: amd64\\nMaintainer: uji <uji@uji.invalid>\\n\
+Description: uji\\n' > $d/p/DEBIAN/control
+dpkg-deb -b $d/p $d/postgresql-15_99.0-uji_amd64.deb > /dev/null
+cd $d
+apt-ftparchive packages . > Packages
+apt-ftparchive -o APT::FTPArchive::Release::Origin=Debian -o APT::FTPArchive::Release::Label=Debian-Security \
+    -o APT::FTPArchive::Release::Suite=stable-security release . > Release
+echo "deb [trusted=yes] file:$d ./" > /etc/apt/sources.list.d/uji-keamanan.list
+apt-get update -q > /dev/null
+"""
+
+
 def _checks(deployment) -> list:
     """Run the alerts' checks now, as their timer does; the mails the relay got since."""
     before = len(deployment.mailbox.mails)
@@ -747,8 +764,8 @@ def _checks(deployment) -> list:
 def test_the_engineer_is_mailed_a_full_disk_a_failed_unit_an_old_backup_and_a_failed_run(deployment):
     """The alerts' timer unit, started now, mails each through the inventory's SMTP setting to the engineer: a
     watched file system 90 % full, a failed unit, a backup three days old, a refresh run that failed, an upload
-    the raw gate refused. The same findings an hour later send nothing; when three are mended, the ones left are
-    mailed again."""
+    the raw gate refused, a held-back PostgreSQL security update, a pending reboot. The same findings an hour
+    later send nothing; when five are mended, the two left are mailed again."""
     server, admin, operator = deployment.server, _user("kominfo"), _user("operator")
     server.ssh(f"mkdir -p {FULL_DISK} && mount -t tmpfs -o size=4m uji-penuh {FULL_DISK} "
                f"&& dd if=/dev/zero of={FULL_DISK}/isi bs=1k count=3700 status=none")
@@ -772,6 +789,8 @@ def test_the_engineer_is_mailed_a_full_disk_a_failed_unit_an_old_backup_and_a_fa
                                                                 label="Uji peringatan"))
     assert verdict == "ditolak", verdict
     refusal = f"submission #{refused} (bst) ditolak"
+    server.ssh(HELD_UPDATE)
+    server.ssh("touch /run/reboot-required")
 
     mails = _checks(deployment)
     assert len(mails) == 1, [m.subject for m in mails]
@@ -784,16 +803,19 @@ def test_the_engineer_is_mailed_a_full_disk_a_failed_unit_an_old_backup_and_a_fa
     assert "the last backup is 7" in body, body  # 72 hours and a little
     assert f"failed DAG run: bansos360_refresh {run_id}" in body, body
     assert refusal in body, body
+    assert "held-back security updates: postgresql-15" in body and "a reboot is required" in body, body
     assert "certificate" not in body and "file system / " not in body, body  # what is fine is not reported
     (ARTIFACTS / "surel-peringatan.txt").write_text(f"{mail.subject}\n\n{body}")
 
     assert _checks(deployment) == []  # the same findings again: no second mail within a day
 
-    server.ssh(f"umount {FULL_DISK} && systemctl reset-failed uji-gagal.service && date +%s > {stamp}")
+    server.ssh(f"umount {FULL_DISK} && systemctl reset-failed uji-gagal.service && date +%s > {stamp} && "
+               "rm /etc/apt/sources.list.d/uji-keamanan.list /run/reboot-required && apt-get update -q > /dev/null")
     mails = _checks(deployment)
     assert len(mails) == 1, [m.subject for m in mails]
     assert f"failed DAG run: bansos360_refresh {run_id}" in mails[0].body and refusal in mails[0].body, mails[0].body
     assert FULL_DISK not in mails[0].body and "uji-gagal" not in mails[0].body and "backup" not in mails[0].body
+    assert "postgresql-15" not in mails[0].body and "reboot" not in mails[0].body, mails[0].body
 
 
 def test_airflow_history_and_task_logs_are_pruned_on_a_timer(deployment):

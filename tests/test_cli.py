@@ -150,3 +150,22 @@ def test_an_upgrade_waits_for_a_refresh_and_pauses_every_writer(settings, lake):
     assert json.loads(run("pause", "end", env=env).stdout) == {"dilanjutkan/resumed": True}
     assert json.loads(run("approve", str(checked), "--by", "kabid", env=env).stdout)[0]["state"] == "disetujui"
     assert [o["state"] for o in json.loads(run("refresh", env=env).stdout)] == ["terbit"]
+
+
+def test_an_unknown_submission_or_kecamatan_is_an_error_not_an_empty_answer(settings):
+    """`status` and `approve` of a submission that does not exist, and `figures` of a kecamatan the region
+    reference does not have, say so in both languages and exit non-zero (issue 25's command line)."""
+    env = {**os.environ, "BANSOS360_DATABASE_URL": settings.database_url, "BANSOS360_LAKE": str(settings.lake),
+           "BANSOS360_HOME": str(settings.home)}
+    for args in (("status", "99999"), ("status", "99999", "--json")):
+        answer = run(*args, env=env, check=False)
+        assert answer.returncode == 1 and answer.stdout == "", (args, answer.stdout)
+        assert "pengajuan 99999 tidak ada / there is no submission 99999" in answer.stderr, answer.stderr
+    approved = run("approve", "99999", "--by", "kabid", env=env, check=False)
+    assert approved.returncode == 1 and "None" not in approved.stdout
+    assert json.loads(approved.stdout) == [{"submission_id": 99999, "error": "pengajuan 99999 tidak ada / there is "
+                                            "no submission 99999"}]
+    unknown = run("figures", "--kecamatan", "99.99", env=env, check=False)
+    assert unknown.returncode == 2 and unknown.stdout == ""
+    assert "there is no kecamatan 99.99 in the region reference" in unknown.stderr, unknown.stderr
+    assert "periode_terakhir" in json.loads(run("figures", "--kecamatan", "35.03.05", env=env).stdout)

@@ -78,7 +78,9 @@ def set_state(cur, submission_id: int, to_state: str, by: str, note: str | None 
     """Move a submission to a new state, checking the transition and recording it."""
     cur.execute("select state from audit.submission where submission_id = %s for update", (submission_id,))
     row = cur.fetchone()
-    current = row[0] if row else None
+    if row is None:
+        raise StateError(f"pengajuan {submission_id} tidak ada / there is no submission {submission_id}")
+    current = row[0]
     if to_state not in TRANSITIONS.get(current, set()):
         raise StateError(
             f"pengajuan {submission_id} berstatus {current}, tidak dapat menjadi {to_state} / "

@@ -88,6 +88,8 @@ def cmd_status(args) -> int:
     pipeline.init(settings)
     with db.connect(settings) as conn, conn.cursor() as cur:
         subs = audit.status(cur, args.id)
+    if args.id and not subs:
+        raise audit.StateError(f"pengajuan {args.id} tidak ada / there is no submission {args.id}")
     if args.json:
         _print(subs[0] if args.id and subs else subs)
         return 0
@@ -132,6 +134,14 @@ def cmd_figures(args) -> int:
             print("mart belum terbit; jalankan bansos360 refresh / no marts published yet; run bansos360 refresh",
                   file=sys.stderr)
             return 1
+        if args.kecamatan:
+            with conn.cursor() as cur:
+                cur.execute("select 1 from warehouse.nama_wilayah where tingkat = 'kecamatan' and kode_wilayah = %s",
+                            (args.kecamatan,))
+                if cur.fetchone() is None:
+                    print(f"kecamatan {args.kecamatan} tidak ada di referensi wilayah / there is no kecamatan "
+                          f"{args.kecamatan} in the region reference (e.g. 35.03.05)", file=sys.stderr)
+                    return 2
         _print(figures.figures(conn, args.kecamatan))
     return 0
 

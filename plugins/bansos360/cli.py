@@ -191,7 +191,9 @@ def cmd_pause(args) -> int:
         _print({"dilanjutkan/resumed": upgrade_pause.end(settings)})
     else:
         release = config.REPO_ROOT / "RELEASE"  # a release tarball's version (none in a clone)
-        _print({"jeda/paused": upgrade_pause.paused(settings), "sibuk/busy": upgrade_pause.busy(settings),
+        busy = upgrade_pause.busy(settings)
+        _print({"jeda/paused": upgrade_pause.paused(settings), "sibuk/busy": busy,
+                "pesan/message": upgrade_pause.must_wait(busy) if busy else None,
                 "rilis/release": release.read_text().strip() if release.exists() else None})
     return 0
 

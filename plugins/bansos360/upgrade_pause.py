@@ -47,11 +47,22 @@ def message(pause: dict) -> str:
             "is done")
 
 
+def notice(settings) -> str | None:
+    """What a writer is told while an upgrade runs, or None."""
+    pause = paused(settings)
+    return message(pause) if pause is not None else None
+
+
 def refuse_if_paused(settings) -> None:
     """Raise ``Paused`` while an upgrade runs."""
-    pause = paused(settings)
-    if pause is not None:
-        raise Paused(message(pause))
+    if told := notice(settings):
+        raise Paused(told)
+
+
+def must_wait(reasons: list[str]) -> str:
+    """What a deploy that must wait says (the preflight reads it from ``bansos360 pause status``)."""
+    return ("Pembaruan ditunda: tunggu sampai selesai, lalu jalankan lagi / the upgrade must wait until this ends, "
+            "then run it again: " + "; ".join(reasons))
 
 
 def _airflow_runs(settings) -> list[str]:
@@ -92,8 +103,7 @@ def begin(settings, release: str) -> dict:
     """
     reasons = busy(settings)
     if reasons:
-        raise Busy("Pembaruan ditunda: tunggu sampai selesai, lalu jalankan lagi / the upgrade must wait until "
-                   "this ends, then run it again: " + "; ".join(reasons))
+        raise Busy(must_wait(reasons))
     pause = {"rilis": release, "sejak": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     flag = settings.home / FLAG
     flag.parent.mkdir(exist_ok=True)

@@ -121,15 +121,9 @@ def _check_csrf(who: Signed, token: str) -> None:
 
 
 def _page(request: Request, name: str, who: Signed, status_code: int = 200, **ctx) -> HTMLResponse:
-    pause = upgrade_pause.paused(config.load())
-    return TEMPLATES.TemplateResponse(request, name, {"who": who, "prefix": PREFIX, "jeda": pause and
-                                                      upgrade_pause.message(pause), **ctx}, status_code=status_code)
-
-
-def _pause_message() -> str | None:
-    """Why nothing may be written now (an upgrade runs), or None."""
-    pause = upgrade_pause.paused(config.load())
-    return upgrade_pause.message(pause) if pause else None
+    return TEMPLATES.TemplateResponse(request, name, {"who": who, "prefix": PREFIX,
+                                                      "jeda": upgrade_pause.notice(config.load()), **ctx},
+                                      status_code=status_code)
 
 
 @app.get("/", response_class=HTMLResponse)
@@ -167,7 +161,8 @@ def upload(request: Request, who: SignedDep, berkas: Annotated[UploadFile, File(
     """Put an uploaded file in the inbox (the intake DAG registers it and runs the raw gate)."""
     _forbid(who.can_upload)
     _check_csrf(who, csrf)
-    if paused := _pause_message():  # nothing goes into the inbox while an upgrade migrates the databases
+    # nothing goes into the inbox while an upgrade migrates the databases
+    if paused := upgrade_pause.notice(config.load()):
         return _page(request, "unggah.html", who, status_code=503, kinds=_kinds(), error=paused)
     kind = next((k for k in _kinds() if k.kind == sumber), None)
     error = None
@@ -254,7 +249,7 @@ def decide(submission_id: int, who: SignedDep, keputusan: Annotated[str, Form()]
     """Approve (and start the refresh DAG) or reject one submission."""
     _forbid(who.can_approve)
     _check_csrf(who, csrf)
-    if paused := _pause_message():
+    if paused := upgrade_pause.notice(config.load()):
         return RedirectResponse(f"{PREFIX}/persetujuan?pesan={quote(paused)}", status_code=303)
     settings = config.load()
     note = catatan.strip()[:500]

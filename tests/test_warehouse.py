@@ -78,3 +78,15 @@ def test_places_reach_kemendagri_codes(loaded):
     assert query(loaded, "select count(*) from warehouse.dtks_rumah_tangga where kode_desa is null")[0][0] == 0
     kec = query(loaded, "select count(distinct kode_kec) from warehouse.dtks_rumah_tangga")[0][0]
     assert kec == 14
+
+
+def test_both_relation_columns_of_the_dtks_layout_are_loaded_each_into_its_own(loaded):
+    """The national ART layout has HubKRT (the relation as text) and Hub_KRT (its code), which differ only by an
+    underscore: each is loaded into its own column (before issue 25 the text went into hub_krt and the code was
+    dropped), and every person's pair is the generator's."""
+    from bansos360.synth.files import RELATION_NAMES
+
+    pairs = query(loaded, "select hub_krt, hubkrt_teks, count(*) from warehouse.dtks_individu group by 1, 2")
+    assert pairs and all(code is not None for code, _, _ in pairs), pairs
+    assert all(text == RELATION_NAMES.get(code) for code, text, _ in pairs), pairs
+    assert {code for code, _, _ in pairs} >= {1, 3}

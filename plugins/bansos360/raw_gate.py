@@ -169,7 +169,16 @@ def profile_part(ref: PartRef) -> tuple[dict, list[Finding]]:
                 name,
             ))
             return prof, findings
-        header_width = next(len(cells) for row_no, cells in head if row_no == header_row)
+        header_cells = next(cells for row_no, cells in head if row_no == header_row)
+        header_width = len(header_cells)
+        for canon, (i, a), (j, b) in _doubled_columns(entity, header_cells):
+            findings.append(Finding(
+                "error", "kolom_ganda",
+                f"kolom {a} (kolom ke-{i}) dan {b} (kolom ke-{j}) sama-sama berarti {canon.upper()}; hapus atau "
+                "ganti nama salah satunya, lalu kirim ulang",
+                f"columns {a} (column {i}) and {b} (column {j}) both mean {canon.upper()}; remove or rename one of "
+                "them and submit again", name, header_row, f"{a}, {b}",
+            ))
         prof.update(header_row=header_row, columns=mapping, extra_columns=unknown, width=header_width)
         # "plain": every record has the header's width (or is an empty line), no cell holds a quote character,
         # and the lines down to the header are one record each; PostgreSQL's COPY then reads the cells read
@@ -298,16 +307,32 @@ def _count_lines(part: readers.Part, prof: dict, header_row: int, header_width: 
     return data_rows, blank_rows, nik_sah, short, plain
 
 
+def _column_meant(entity: sources.Entity):
+    """The function from a header cell to the column it means, or None.
+
+    A cell spelled as a column's name or alias (ignoring case and surrounding spaces) means that column; otherwise
+    the loose match of ``sources.header_key`` decides. The national DTKS ART layout has both ``HubKRT`` (the
+    relation as text) and ``Hub_KRT`` (its code), which the loose match alone cannot tell apart.
+    """
+    exact = {n.strip().lower(): c.name for c in entity.columns for n in (c.name, *c.aliases)}
+    loose = {k: c.name for c in entity.columns for k in c.keys}
+
+    def meant(cell: str) -> str | None:
+        return exact.get(cell.strip().lower()) or loose.get(sources.header_key(cell))
+
+    return meant
+
+
 def _find_header(entity: sources.Entity, head: list[tuple[int, list[str]]]
                  ) -> tuple[int | None, dict[str, int], list[str]]:
     """The row among the first ones that names the most known columns; its column mapping and unknowns."""
-    lookup = {k: c.name for c in entity.columns for k in c.keys}
+    meant = _column_meant(entity)
     best: tuple[int | None, dict[str, int], list[str]] = (None, {}, [])
     for row_no, cells in head:
         mapping: dict[str, int] = {}
         unknown: list[str] = []
         for i, cell in enumerate(cells):
-            canon = lookup.get(sources.header_key(cell))
+            canon = meant(cell)
             if canon and canon not in mapping:
                 mapping[canon] = i
             elif cell.strip() and not canon:
@@ -315,6 +340,25 @@ def _find_header(entity: sources.Entity, head: list[tuple[int, list[str]]]
         if len(mapping) > len(best[1]):
             best = (row_no, mapping, unknown)
     return best
+
+
+def _doubled_columns(entity: sources.Entity, cells: list[str]) -> list[tuple[str, tuple[int, str], tuple[int, str]]]:
+    """Columns of a header row that name the same column as an earlier one, directly or through an alias.
+
+    Each as (the column meant, (position, header text) of the first, of the second), positions counted from 1.
+    """
+    meant = _column_meant(entity)
+    first: dict[str, tuple[int, str]] = {}
+    doubled = []
+    for i, cell in enumerate(cells, start=1):
+        canon = meant(cell)
+        if canon is None:
+            continue
+        if canon in first:
+            doubled.append((canon, first[canon], (i, cell.strip())))
+        else:
+            first[canon] = (i, cell.strip())
+    return doubled
 
 
 def previous_rows(cur, source: str, entity: str, before_id: int) -> int | None:

@@ -1,4 +1,6 @@
-"""Reading delivered files as streams of rows: CSV (any delimiter, UTF-8 or Windows-1252), .xlsx, zips of CSVs.
+"""Reading delivered files as streams of rows: CSV and text, .xlsx, zips of CSVs.
+
+CSV and text: any delimiter; UTF-8, UTF-16 (Excel's "Unicode text") or Windows-1252.
 
 Nothing here holds a whole file in memory: rows are yielded one at a time, with the row number a person sees
 in a spreadsheet (the header is a row too) and which cells were numeric spreadsheet cells.
@@ -84,11 +86,23 @@ class Part:
 
     path: Path
     member: str | None
-    fmt: str  # "csv" or "xlsx"
+    fmt: str  # "csv", "xlsx", or one of CALAMINE_FORMATS
+
+
+# Workbooks read by python-calamine (old Excel, Excel binary, OpenDocument): it loads a whole sheet before the first
+# row, so a workbook is refused when what it would load is larger than this (its size for .xls; the declared size
+# of its sheet data for the zipped ones). About 40,000 rows of a programme list; larger lists come as CSV or .xlsx.
+CALAMINE_FORMATS = ("xls", "xlsb", "ods")
+CALAMINE_LIMIT = 64 << 20
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
 def sniff_format(path: Path) -> str:
-    """What a file is by its content: ``zip`` (an archive of CSVs), ``xlsx``, ``csv``, or ``empty``."""
+    """What a file is by its content.
+
+    ``zip`` (an archive of CSVs), ``xlsx``, ``xls``, ``xlsb``, ``ods``, ``csv`` (UTF-16 text included), or
+    ``empty``.
+    """
     with open(path, "rb") as f:
         head = f.read(8192)
     if not head:
@@ -97,19 +111,24 @@ def sniff_format(path: Path) -> str:
         try:
             with zipfile.ZipFile(path) as zf:
                 names = zf.namelist()
-        except zipfile.BadZipFile as exc:
+                kind = zf.open("mimetype").read(len(_ODS_MIMETYPE) + 1) if "mimetype" in names else b""
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise ReadError(
                 "zip_rusak",
                 "berkas zip rusak atau terpotong, tidak dapat dibuka",
                 f"the zip archive is damaged or truncated and cannot be opened ({exc})",
             ) from exc
-        return "xlsx" if "xl/workbook.xml" in names else "zip"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ReadError(
-            "format_xls",
-            "format Excel lama (.xls) tidak didukung; simpan ulang sebagai .xlsx atau CSV",
-            "old Excel format (.xls) is not supported; save it again as .xlsx or CSV",
-        )
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        if "xl/workbook.bin" in names:
+            return "xlsb"
+        if "content.xml" in names and kind == _ODS_MIMETYPE:
+            return "ods"
+        return "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # an OLE compound file: Excel 97-2003 (.xls)
+        return "xls"
+    if utf16(head):
+        return "csv"  # Excel's "Unicode text" and other UTF-16 text: read like any CSV (detect_encoding)
     if b"\x00" in head:
         raise ReadError(
             "format_tidak_dikenal",
@@ -117,6 +136,25 @@ def sniff_format(path: Path) -> str:
             "unrecognised file format (not CSV, .xlsx or zip)",
         )
     return "csv"
+
+
+def utf16(head: bytes) -> str | None:
+    """The UTF-16 codec of text that starts with ``head``, or None.
+
+    Known by its byte order mark, or, without one, by the zero bytes that text in Latin letters has at every other
+    position (odd ones little-endian, even ones big-endian).
+    """
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    pairs = len(head) // 2
+    if pairs < 8:
+        return None
+    even, odd = head[0:2 * pairs:2].count(0), head[1:2 * pairs:2].count(0)
+    if odd >= 0.9 * pairs and even == 0:
+        return "utf-16-le"
+    if even >= 0.9 * pairs and odd == 0:
+        return "utf-16-be"
+    return None
 
 
 def zip_members(path: Path) -> list[str]:
@@ -148,7 +186,20 @@ def open_binary(part: Part) -> Iterator[io.BufferedIOBase]:
 
 
 def detect_encoding(part: Part) -> str:
-    """UTF-8 (``utf-8-sig`` tolerates a BOM) when every byte decodes as UTF-8, else Windows-1252."""
+    """The text encoding of a CSV part.
+
+    UTF-16 when the text starts as UTF-16 does (``utf16``); else UTF-8 (``utf-8-sig`` tolerates a BOM) when every
+    byte decodes as UTF-8; else Windows-1252.
+    """
+    try:
+        with open_binary(part) as f:
+            wide = utf16(f.read(8192))
+    except (EOFError, zipfile.BadZipFile) as exc:
+        raise ReadError(
+            "zip_rusak", "berkas zip terpotong atau rusak", f"the zip archive is truncated or damaged ({exc})"
+        ) from exc
+    if wide:
+        return wide
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         with open_binary(part) as f:
@@ -214,6 +265,9 @@ def iter_rows(part: Part, encoding: str | None = None, delimiter: str | None = N
     """Yield ``(row_no, cells, numeric_cell_indexes)`` for every row, blank rows included."""
     if part.fmt == "xlsx":
         yield from _iter_xlsx(part)
+        return
+    if part.fmt in CALAMINE_FORMATS:
+        yield from _iter_calamine(part)
         return
     assert encoding and delimiter
     with open_text(part, encoding) as f:
@@ -316,6 +370,58 @@ def _iter_xlsx(part: Part) -> Iterator[tuple[int, list[str], frozenset[int]]]:
     finally:
         wb.close()
         handle.close()
+
+
+def _calamine_size(part: Part) -> int:
+    """What python-calamine would load of a workbook: the file (.xls), or its declared sheet data (zipped)."""
+    if part.fmt == "xls":
+        return part.path.stat().st_size
+    with zipfile.ZipFile(part.path) as zf:
+        return sum(i.file_size for i in zf.infolist()
+                   if i.filename == "content.xml" or i.filename.startswith(("xl/worksheets/", "xl/sharedStrings")))
+
+
+def _iter_calamine(part: Part) -> Iterator[tuple[int, list[str], frozenset[int]]]:
+    """The first sheet of an .xls, .xlsb or .ods workbook, read by python-calamine, as ``iter_rows`` gives rows."""
+    from python_calamine import CalamineWorkbook
+
+    names = {"xls": "Excel lama (.xls)", "xlsb": "Excel biner (.xlsb)", "ods": "OpenDocument (.ods)"}
+    try:
+        size = _calamine_size(part)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise ReadError(f"{part.fmt}_rusak", f"berkas {names[part.fmt]} rusak atau tidak dapat dibuka",
+                        f"the {names[part.fmt]} workbook is damaged or cannot be opened ({exc})") from exc
+    if size > CALAMINE_LIMIT:
+        raise ReadError(
+            f"{part.fmt}_terlalu_besar",
+            f"berkas {names[part.fmt]} ini memuat {size:,} bita data lembar kerja, lebih dari "
+            f"{CALAMINE_LIMIT >> 20} MB; simpan sebagai CSV atau .xlsx",
+            f"this {names[part.fmt]} workbook holds {size:,} bytes of sheet data, more than "
+            f"{CALAMINE_LIMIT >> 20} MB; save it as CSV or .xlsx")
+    try:
+        with open(part.path, "rb") as handle:
+            workbook = CalamineWorkbook.from_filelike(handle)
+            sheet = workbook.get_sheet_by_index(0)
+            rows = sheet.iter_rows()  # from the sheet's first row; columns from its first used one
+            lead = [""] * (sheet.start[1] if sheet.start else 0)
+            for row_no, values in enumerate(rows, start=1):
+                if row_no > MAX_ROWS:
+                    raise _beyond_sheet(row_no)
+                cells, numeric = list(lead), set()
+                for i, value in enumerate(values, start=len(lead)):
+                    text, is_num = _cell_text(value)
+                    if len(text) > LINE_LIMIT:
+                        raise too_long(row_no)
+                    cells.append(text)
+                    if is_num:
+                        numeric.add(i)
+                yield row_no, cells, frozenset(numeric)
+    except ReadError:
+        raise
+    except Exception as exc:  # python-calamine raises its own kinds for a damaged workbook
+        raise ReadError(f"{part.fmt}_rusak", f"berkas {names[part.fmt]} rusak atau tidak dapat dibaca",
+                        f"the {names[part.fmt]} workbook is damaged or cannot be read ({type(exc).__name__}: "
+                        f"{exc})") from exc
 
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main "  # expat: namespace, then a space, then name

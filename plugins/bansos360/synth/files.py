@@ -117,6 +117,10 @@ def _rt_row(h: Household, periode: str, style: dict, as_status: bool) -> list[st
     return [values.get(c, "") for c in RT_COLUMNS]
 
 
+#: The ART file's relation to the head of household as text (HubKRT), beside its code (Hub_KRT)
+RELATION_NAMES = {1: "Kepala Rumah Tangga", 2: "Istri/Suami", 3: "Anak", 6: "Orang Tua/Mertua"}
+
+
 def _art_row(pop: Population, h: Household, i: int, p: Person, periode: str, style: dict) -> list[str]:
     d = h.desa_by_period[periode]
     kks, pbi, kip, pkh, bpnt = p.flags[periode]
@@ -127,7 +131,7 @@ def _art_row(pop: Population, h: Household, i: int, p: Person, periode: str, sty
         "IDBDT": h.idbdt, "IDARTBDT": f"{h.idbdt}{i + 1:02d}", "KDPROP": "35", "KDKAB": "03",
         "KDKEC": d.kec_bps, "KDDESA": d.desa_bps, "NoPesertaPKH": "", "Nama": p.name,
         "JnsKel": "1" if p.male else "2", "TmpLahir": p.tmp_lahir, "TglLahir": tgl,
-        "HubKRT": {1: "Kepala Rumah Tangga", 2: "Istri/Suami", 3: "Anak", 6: "Orang Tua/Mertua"}.get(p.hub_krt, ""),
+        "HubKRT": RELATION_NAMES.get(p.hub_krt, ""),
         "NIK": nik_text, "NoKK": p.nokk_dtks or p.nokk, "Hub_KRT": str(p.hub_krt), "NUK": str(p.nuk),
         "Hubkel": str(p.hubkel),
         "Umur": str(max(0, age_on(p.birth, ref))), "Sta_kawin": "2" if p.hub_krt in (1, 2) else "1",

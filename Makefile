@@ -12,8 +12,6 @@ BENCH_ARGS ?=
 export BANSOS360_HOME ?= $(CURDIR)/.bansos360
 export BANSOS360_AIRFLOW_URL ?= http://127.0.0.1:8080
 export BANSOS360_SUPERSET_URL ?= http://127.0.0.1:8088
-# the example village page (`bansos360 superset desa`) is served here and may embed the village dashboard
-export BANSOS360_EMBED_SITES ?= http://127.0.0.1:8091
 
 .PHONY: help setup demo demo-stop test test-deploy lint release bench bench-airflow bench-superset bench-deploy lock clean
 

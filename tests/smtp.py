@@ -1,4 +1,5 @@
-"""A small SMTP server: the mail relay the converge test's server is told to use (``bansos360_smtp_host``).
+"""A small SMTP server: the mail relay the tests tell BANSOS 360 to use (the converge test's server, through
+``bansos360_smtp_host``; the notifications of the SOP, through ``BANSOS360_SMTP_HOST``).
 
 It speaks the plain SMTP a relay inside an office network speaks to msmtp (no TLS, no login: the inventory's
 ``bansos360_smtp_tls: off``) and keeps every message it accepts, with its envelope, for the test to read.

@@ -169,3 +169,54 @@ def test_an_unknown_submission_or_kecamatan_is_an_error_not_an_empty_answer(sett
     assert unknown.returncode == 2 and unknown.stdout == ""
     assert "there is no kecamatan 99.99 in the region reference" in unknown.stderr, unknown.stderr
     assert "periode_terakhir" in json.loads(run("figures", "--kecamatan", "35.03.05", env=env).stdout)
+
+
+def test_every_command_and_option_explains_itself_with_an_example():
+    """Every sub-command's --help gives each option a line of help and ends with an example that names the command;
+    submit lists the source kinds from the registry (issue 25)."""
+    from bansos360 import cli, sources
+
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    assert len(commands) >= 14
+    for name, sub in commands.items():
+        for action in sub._actions:
+            assert action.help, (name, action.dest)
+        shown = run(name, "--help").stdout
+        examples = shown.split("contoh / example:")[-1].strip().splitlines()
+        assert examples and all(e.strip().startswith(f"bansos360 {name}") for e in examples), (name, shown)
+    shown = run("submit", "--help").stdout
+    kinds = [*sources.fixed_kinds(), *(p.sumber for p in sources.shipped_programs())]
+    assert all(kind in " ".join(shown.split()) for kind in kinds), shown
+
+
+def test_a_bad_setting_a_missing_file_or_an_unreachable_database_is_a_sentence_not_a_traceback(tmp_path):
+    """Errors the command line meets before any data: each a bilingual sentence on stderr, a non-zero exit."""
+    env = {**os.environ, "BANSOS360_HOME": str(tmp_path / "home")}
+    bad = run("status", env={**env, "BANSOS360_MART_WORKERS": "dua"}, check=False)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "BANSOS360_MART_WORKERS='dua' bukan angka / is not a number" in bad.stderr, bad.stderr
+    gone = run("submit-lake", str(tmp_path / "tidak-ada"), "--by", "operator",
+               env={**env, "BANSOS360_DATABASE_URL": "postgresql://127.0.0.1:1/x"}, check=False)
+    assert gone.returncode == 2 and "Traceback" not in gone.stderr, gone.stderr
+    assert f"berkas atau folder tidak ada / no such file or folder: {tmp_path}/tidak-ada/manifest.json" in gone.stderr
+    unreachable = run("status", env={**env, "BANSOS360_DATABASE_URL": "postgresql://bansos360@127.0.0.1:1/x"},
+                      check=False)
+    assert unreachable.returncode == 1 and "Traceback" not in unreachable.stderr
+    assert "basis data tidak dapat dihubungi / the database cannot be reached" in unreachable.stderr
+    village = run("superset", "desa", env={**env, "BANSOS360_EMBED_SITES": ""}, check=False)
+    assert village.returncode == 2 and "Traceback" not in village.stderr
+    assert "BANSOS360_EMBED_SITES kosong" in village.stderr and "is empty" in village.stderr, village.stderr
+
+
+def test_the_village_page_has_a_working_default_site():
+    """Unset, BANSOS360_EMBED_SITES is the example village page's own origin, so that the command the demo prints
+    (`bansos360 superset desa`) works as printed; set and empty, nothing may embed."""
+    from bansos360 import config
+
+    env = {k: v for k, v in os.environ.items() if k != "BANSOS360_EMBED_SITES"}
+    probe = "from bansos360 import config; print(config.load().embed_sites)"
+    assert subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
+                          check=True).stdout.strip() == repr((config.DEMO_VILLAGE_SITE,))
+    assert subprocess.run([sys.executable, "-c", probe], env={**env, "BANSOS360_EMBED_SITES": ""},
+                          capture_output=True, text=True, check=True).stdout.strip() == "()"

@@ -26,6 +26,7 @@ import pytest
 from bansos360 import airflow_runtime, config, figures, upgrade_pause
 from bansos360.sop.client import SopClient
 from tests.helpers import new_database
+from tests.smtp import Mailbox
 
 pytestmark = pytest.mark.slow
 
@@ -45,13 +46,23 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def airflow(pg_home, tmp_path_factory):
+def mailbox():
+    """The SMTP server the Airflow of this module mails its notifications through."""
+    box = Mailbox("127.0.0.1", _free_port())
+    box.start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture(scope="module")
+def airflow(pg_home, tmp_path_factory, mailbox):
     """A real Airflow for this module, with the demo users; its logs are printed if it does not come up."""
     home = tmp_path_factory.mktemp("airflow_e2e")
     url = new_database(pg_home, "sop_e2e")
     s = dataclasses.replace(config.load(), database_url=url, home=home, lake=home / "lake", inbox=home / "inbox",
                             inbox_settle_seconds=1.0, backup_dir=home / "backup",
-                            airflow_url=f"http://127.0.0.1:{_free_port()}")
+                            airflow_url=f"http://127.0.0.1:{_free_port()}", smtp_host="127.0.0.1",
+                            smtp_port=mailbox.port, smtp_tls="off", smtp_from="bansos360@demo.invalid")
     airflow_runtime.setup(s, USERS)
     try:
         airflow_runtime.start(s)
@@ -189,7 +200,7 @@ def _login(page, s, user: str) -> None:
     page.wait_for_url(re.compile(r".*/sop/$"))
 
 
-def test_browser_upload_approve_and_screenshots(airflow, lake, manifest):
+def test_browser_upload_approve_and_screenshots(airflow, lake, manifest, mailbox):
     from playwright.sync_api import sync_playwright
 
     entry = manifest[BROWSER_FILE]
@@ -226,10 +237,72 @@ def test_browser_upload_approve_and_screenshots(airflow, lake, manifest):
             owner.click(f"#status-{sid} a")
             assert owner.get_attribute("h1 .state", "data-state") == "terbit"
             owner.screenshot(path=str(SCREENSHOTS / "5-status-pengajuan.png"), full_page=True)
+            _reads_like_a_form_from_the_office(owner, airflow, sid)
+            _fits_a_phone(browser, airflow, sid, operator.url)
+            _the_right_people_were_mailed(mailbox, airflow, sid)
         finally:
             browser.close()
-    for name in ("1-unggah", "3-persetujuan", "4-status"):
+    for name in ("1-unggah", "3-persetujuan", "4-status", "6-ponsel-status-pengajuan"):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
+
+
+def _reads_like_a_form_from_the_office(page, airflow, sid: int) -> None:
+    """A submission's page (issue 25): times in WIB and never in ISO form, numbers with dots between thousands, no
+    Python dictionary, the state explained, a link to its run in Airflow whose note links back, and links to the
+    dashboards it feeds."""
+    text = page.inner_text("main")
+    assert re.search(r"\b\d{1,2} (Jan|Feb|Mar|Apr|Mei|Jun|Jul|Agu|Sep|Okt|Nov|Des) \d{4} \d{2}\.\d{2} WIB", text), text
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", text), text
+    assert "{'" not in text and "'}" not in text, text
+    assert page.inner_text("#arti") == "Data sudah masuk gudang dan tampil di dasbor."
+    run_link = page.get_attribute("#dag-run", "href")
+    assert re.fullmatch(rf"/dags/bansos360_refresh/runs/persetujuan__{sid}__\d{{8}}T\d{{6}}", run_link), run_link
+    with _sop(airflow, "kominfo") as admin:
+        run = admin.http.get(f"/api/v2/dags/bansos360_refresh/dagRuns/{run_link.rsplit('/', 1)[1]}").json()
+    assert f"(/sop/status/{sid})" in run["note"], run["note"]
+    boards = page.locator("#dasbor a")
+    assert boards.count() >= 1
+    assert all(href.startswith(f"{airflow.superset_public_url}/superset/dashboard/")
+               for href in (boards.nth(i).get_attribute("href") for i in range(boards.count())))
+    # a DTKS period has thousands of rows: 7.103, never 7,103
+    page.goto(f"{airflow.airflow_url}/sop/status")
+    dtks = page.locator("tr[id^=status-]", has_text="dtks").first.get_attribute("id").removeprefix("status-")
+    page.goto(f"{airflow.airflow_url}/sop/status/{dtks}")
+    loaded = page.inner_text("#dimuat")
+    assert re.search(r"\b\d{1,3}(\.\d{3})+\b", loaded) and not re.search(r"\b\d{1,3}(,\d{3})+\b", loaded), loaded
+
+
+def _the_right_people_were_mailed(mailbox, airflow, sid: int) -> None:
+    """The product owner was asked to approve the browser's upload, and its uploader told it was published; each
+    mail links the page and holds no NIK."""
+    link = f"{airflow.airflow_url}/sop/status/{sid}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        mine = [m for m in mailbox.mails if link in m.body]
+        if len(mine) >= 2:
+            break
+        time.sleep(1)
+    asked = [m for m in mine if "menunggu persetujuan" in m.subject]
+    told = [m for m in mine if "sudah terbit" in m.subject]
+    assert [m.recipients for m in asked] == [["kabid@demo.invalid"]], [(m.subject, m.recipients) for m in mine]
+    assert [m.recipients for m in told] == [["operator@demo.invalid"]], [(m.subject, m.recipients) for m in mine]
+    assert not any(re.search(r"\d{16}", m.body) for m in mine)
+    (SCREENSHOTS / "7-surel-terbit.txt").write_text(f"{told[0].subject}\n\n{told[0].body}")
+
+
+def _fits_a_phone(browser, airflow, sid: int, upload_page: str) -> None:
+    """Every SOP page at 360 × 640: nothing wider than the screen, so nothing scrolls sideways."""
+    for user, paths in (("operator", ["/sop/", "/sop/unggah", upload_page.split(airflow.airflow_url, 1)[1]]),
+                        ("kabid", ["/sop/persetujuan", "/sop/status", f"/sop/status/{sid}"])):
+        phone = browser.new_context(viewport={"width": 360, "height": 640}).new_page()
+        _login(phone, airflow, user)
+        for path in paths:
+            phone.goto(airflow.airflow_url + path)
+            width = phone.evaluate("document.documentElement.scrollWidth")
+            assert width <= 360, (path, width)
+        phone.screenshot(path=str(SCREENSHOTS / f"6-ponsel-{'status-pengajuan' if user == 'kabid' else 'unggah'}"
+                                                ".png"), full_page=True)
+        phone.context.close()
 
 
 def test_published_figures_equal_ground_truth(airflow, lake, manifest):

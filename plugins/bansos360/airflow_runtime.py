@@ -103,6 +103,15 @@ def environment(settings) -> dict[str, str]:
         "BANSOS360_BACKUP_DIR": str(settings.backup_dir),
         "BANSOS360_BACKUP_KEEP": str(settings.backup_keep),
         "BANSOS360_AIRFLOW_URL": base,
+        "BANSOS360_AIRFLOW_PUBLIC_URL": settings.airflow_public_url if os.environ.get("BANSOS360_AIRFLOW_PUBLIC_URL")
+        else base,
+        # the notifications (notify.py): the installation's SMTP setting, as the settings hold it
+        "BANSOS360_SMTP_HOST": settings.smtp_host,
+        "BANSOS360_SMTP_PORT": str(settings.smtp_port),
+        "BANSOS360_SMTP_TLS": settings.smtp_tls,
+        "BANSOS360_SMTP_USER": settings.smtp_user,
+        "BANSOS360_SMTP_PASSWORD": settings.smtp_password,
+        "BANSOS360_SMTP_FROM": settings.smtp_from,
         "PYTHONPATH": os.pathsep.join(p for p in (str(config.REPO_ROOT / "plugins"), os.environ.get("PYTHONPATH"))
                                       if p),
     })
@@ -132,6 +141,11 @@ def setup(settings, users_file: Path | None = None) -> dict:
     if done.returncode:
         raise RuntimeError(f"syncing roles and users failed: {done.stderr[-2000:]}")
     users = [u for u in done.stdout.strip().splitlines()[-1].split(",") if u] if done.stdout.strip() else []
+    if users_file:
+        from bansos360 import notify
+
+        with db.connect(settings) as conn:
+            notify.sync_recipients(conn, users_file)  # who is told of each submission (notify.py)
     return {"airflow_home": env["AIRFLOW_HOME"], "url": settings.airflow_url, "pengguna": users}
 
 

@@ -244,8 +244,15 @@ def arguments(description: str, argv: list[str] | None, **extra: int) -> tuple[a
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and write the report."""
+    """Run the benchmark and write the report; the embedded PostgreSQL it started is stopped at the end."""
     args, work, lake_dir = arguments(__doc__, argv)
+    try:
+        return _bench(args, work, lake_dir)
+    finally:
+        embedded.stop(work / "home")
+
+
+def _bench(args: argparse.Namespace, work: Path, lake_dir: Path) -> int:
     home = work / "home"
     server = embedded.start(home)
     base = server.rsplit("/", 1)[0]

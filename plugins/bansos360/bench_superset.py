@@ -101,8 +101,15 @@ def _open(api, charts: list[tuple[int, str]], pool) -> tuple[float, dict[str, fl
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and write the report."""
+    """Run the benchmark and write the report; the embedded PostgreSQL it started is stopped at the end."""
     args, work, lake = arguments(__doc__, argv, rounds=10)
+    try:
+        return _bench(args, work, lake)
+    finally:
+        embedded.stop(work / "home")
+
+
+def _bench(args, work: Path, lake: Path) -> int:
     server = embedded.start(work / "home")
     base = server.rsplit("/", 1)[0]
     admin = psycopg2.connect(base + "/postgres")

@@ -10,7 +10,9 @@ import shlex
 import sys
 from pathlib import Path
 
-from bansos360 import audit, config, db, embedded, intake, pipeline, upgrade_pause
+import psycopg2
+
+from bansos360 import audit, config, db, embedded, intake, notify, pipeline, upgrade_pause
 from bansos360.audit import State
 
 
@@ -44,16 +46,17 @@ def cmd_submit(args) -> int:
         return 2
     with db.connect(settings) as conn:
         result = intake.submit(conn, settings, paths, args.source, args.by, args.periode, args.label, args.as_of)
+    notify.flush(settings)
     _print(result)
     return 0 if result["state"] == State.DIPERIKSA else 1
 
 
 def cmd_submit_lake(args) -> int:
+    out = Path(args.dir)
+    entries = json.loads((out / "manifest.json").read_text())  # a folder without one: no database is touched
     settings = config.load()
     pipeline.init(settings)
     upgrade_pause.refuse_if_paused(settings)
-    out = Path(args.dir)
-    entries = json.loads((out / "manifest.json").read_text())
     results = []
     with db.connect(settings) as conn:
         for e in entries:
@@ -61,6 +64,7 @@ def cmd_submit_lake(args) -> int:
                               e.get("label"), e.get("as_of"))
             results.append({"file": e["file"], **r})
             print(f"#{r['submission_id']} {e['file']}: {r['state']}", file=sys.stderr)
+    notify.flush(settings)
     if args.json:
         _print(results)
     return 0 if all(r["state"] == State.DIPERIKSA for r in results) else 1
@@ -72,6 +76,7 @@ def cmd_approve(args) -> int:
     upgrade_pause.refuse_if_paused(settings)
     with db.connect(settings) as conn:
         results = intake.approve(conn, args.id, args.by, all_checked=args.all_checked)
+    notify.flush(settings)
     _print(results)
     return 1 if any("error" in r for r in results) else 0
 
@@ -79,6 +84,7 @@ def cmd_approve(args) -> int:
 def cmd_refresh(args) -> int:
     settings = config.load()
     outcomes = pipeline.refresh(settings, rebuild=args.rebuild)
+    notify.flush(settings)
     _print([o.__dict__ for o in outcomes])
     return 1 if any(o.state != State.TERBIT for o in outcomes) else 0
 
@@ -248,7 +254,7 @@ def cmd_airflow(args) -> int:
     elif args.action == "env":
         env = airflow_runtime.environment(settings)
         for k in sorted(env):
-            if k.startswith(("AIRFLOW", "BANSOS360")) and "SECRET" not in k and "FERNET" not in k:
+            if k.startswith(("AIRFLOW", "BANSOS360")) and not any(w in k for w in ("SECRET", "FERNET", "PASSWORD")):
                 print(f"export {k}={shlex.quote(env[k])}")
     else:
         _print({"proses": airflow_runtime.running(settings), "kesehatan": airflow_runtime.health(settings)})
@@ -287,64 +293,101 @@ def cmd_superset(args) -> int:
     return 0
 
 
+def _source_kinds() -> str:
+    """The source kinds a delivery can be submitted under, from the registry (no database needed)."""
+    from bansos360 import sources
+
+    fixed = ", ".join(sources.fixed_kinds())
+    programs = ", ".join(p.sumber for p in sources.shipped_programs())
+    return (f"jenis kiriman / source kind: {fixed}; daftar KPM program / a programme's beneficiary list: {programs} "
+            "(dan program yang didaftarkan kemudian / and any programme registered later: bansos360 program list)")
+
+
+def _command(sub, name: str, summary: str, *examples: str) -> argparse.ArgumentParser:
+    """A sub-command with its one-line help, and examples at the end of its --help."""
+    return sub.add_parser(name, help=summary, description=summary, formatter_class=argparse.RawDescriptionHelpFormatter,
+                          epilog="contoh / example:\n" + "\n".join(f"  {e}" for e in examples))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
-    p = argparse.ArgumentParser(prog="bansos360", description="BANSOS 360 — gudang data bantuan sosial")
-    p.add_argument("-v", "--verbose", action="store_true", help="log lines of every step")
-    sub = p.add_subparsers(dest="command", required=True)
+    p = argparse.ArgumentParser(prog="bansos360", description="BANSOS 360 — gudang data bantuan sosial / the "
+                                "social-assistance warehouse", formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog="contoh / example:\n  bansos360 status\n  bansos360 submit --help")
+    p.add_argument("-v", "--verbose", action="store_true", help="tampilkan log setiap langkah / log every step")
+    sub = p.add_subparsers(dest="command", required=True, metavar="PERINTAH/COMMAND")
 
-    s = sub.add_parser("synth", help="tulis danau data sintetis / write a synthetic lake")
-    s.add_argument("out")
-    s.add_argument("--seed", type=int, default=360)
-    s.add_argument("--scale", type=float, default=1.0)
+    s = _command(sub, "synth", "tulis danau data sintetis / write a synthetic lake",
+                 "bansos360 synth demo/danau --scale 0.1")
+    s.add_argument("out", help="folder tujuan / the folder to write (made if missing)")
+    s.add_argument("--seed", type=int, default=360, help="benih acak / random seed (default 360)")
+    s.add_argument("--scale", type=float, default=1.0, help="ukuran terhadap Trenggalek / size against the "
+                   "kabupaten, 1.0 = about 700,000 persons (default 1.0)")
     s.set_defaults(func=cmd_synth)
 
-    s = sub.add_parser("init", help="siapkan basis data / prepare the database")
+    s = _command(sub, "init", "siapkan basis data dan danau / prepare the database and the lake", "bansos360 init")
     s.set_defaults(func=cmd_init)
 
-    s = sub.add_parser("submit", help="serahkan berkas / submit a delivery")
-    s.add_argument("path", nargs="+")
-    s.add_argument("--source", required=True)
-    s.add_argument("--by", required=True)
-    s.add_argument("--periode")
-    s.add_argument("--label")
-    s.add_argument("--as-of", dest="as_of")
+    s = _command(sub, "submit", "serahkan berkas kiriman / submit a delivery (its raw gate runs at once)",
+                 "bansos360 submit DTKS_ART.csv DTKS_RT.csv --source dtks --periode 2020-10 --by operator",
+                 "bansos360 submit pkh_2024.xlsx --source pkh --label 2024-tahap1 --as-of 2024-03-31 --by operator")
+    s.add_argument("path", nargs="+", help="berkas kiriman (CSV, teks, XLSX, ZIP) / the delivery's files")
+    s.add_argument("--source", required=True, metavar="JENIS/KIND", help=_source_kinds())
+    s.add_argument("--by", required=True, help="siapa yang menyerahkan / who submits (kept in the audit trail)")
+    s.add_argument("--periode", help="periode penetapan (dtks, dtsen, usulan), mis. 2024-04 / the period, "
+                   "e.g. 2024-04")
+    s.add_argument("--label", help="nama kiriman daftar program, mis. 2024-tahap1 / a programme list's label")
+    s.add_argument("--as-of", dest="as_of", help="tanggal keadaan data (YYYY-MM-DD) / the date the list holds for")
     s.set_defaults(func=cmd_submit)
 
-    s = sub.add_parser("submit-lake", help="serahkan semua kiriman dari manifest sintetis / submit a synthetic lake")
-    s.add_argument("dir")
-    s.add_argument("--by", required=True)
-    s.add_argument("--json", action="store_true")
+    s = _command(sub, "submit-lake", "serahkan semua kiriman manifest danau sintetis / submit every delivery of "
+                 "a synthetic lake's manifest", "bansos360 submit-lake demo/danau --by operator")
+    s.add_argument("dir", help="folder danau sintetis (berisi manifest.json) / the synthetic lake's folder")
+    s.add_argument("--by", required=True, help="siapa yang menyerahkan / who submits")
+    s.add_argument("--json", action="store_true", help="hasil sebagai JSON / the results as JSON")
     s.set_defaults(func=cmd_submit_lake)
 
-    s = sub.add_parser("approve", help="setujui pengajuan (SOP) / approve submissions")
-    s.add_argument("id", nargs="*", type=int)
-    s.add_argument("--by", required=True)
-    s.add_argument("--all-checked", action="store_true", help="semua yang lolos pemeriksaan, kecuali yang ditahan")
+    s = _command(sub, "approve", "setujui pengajuan (SOP) / approve submissions (the SOP's approval)",
+                 "bansos360 approve 12 13 --by kabid", "bansos360 approve --all-checked --by kabid")
+    s.add_argument("id", nargs="*", type=int, help="nomor pengajuan / submission numbers (bansos360 status)")
+    s.add_argument("--by", required=True, help="pemilik produk yang menyetujui / the approving product owner")
+    s.add_argument("--all-checked", action="store_true", help="semua yang lolos pemeriksaan, kecuali yang ditahan "
+                   "/ every checked submission that is not held")
     s.set_defaults(func=cmd_approve)
 
-    s = sub.add_parser("refresh", help="proses pengajuan yang disetujui / process approved submissions")
-    s.add_argument("--rebuild", action="store_true", help="proses ulang juga yang sudah terbit")
+    s = _command(sub, "refresh", "proses pengajuan yang disetujui / process approved submissions",
+                 "bansos360 refresh")
+    s.add_argument("--rebuild", action="store_true", help="proses ulang juga yang sudah terbit / rebuild the "
+                   "published ones too")
     s.set_defaults(func=cmd_refresh)
 
-    s = sub.add_parser("status", help="status pengajuan / submission status")
-    s.add_argument("id", nargs="?", type=int)
-    s.add_argument("--json", action="store_true")
+    s = _command(sub, "status", "status pengajuan / submission status", "bansos360 status", "bansos360 status 12")
+    s.add_argument("id", nargs="?", type=int, help="satu pengajuan, dengan riwayat dan temuannya / one "
+                   "submission, with its history and findings")
+    s.add_argument("--json", action="store_true", help="sebagai JSON / as JSON")
     s.set_defaults(func=cmd_status)
 
-    s = sub.add_parser("figures", help="angka dasbor dari mart / the dashboards' figures from the marts")
-    s.add_argument("--kecamatan", help="kode Kemendagri, mis. 35.03.01: seperti pengguna kecamatan itu melihatnya")
+    s = _command(sub, "figures", "angka dasbor dari mart / the dashboards' figures from the marts",
+                 "bansos360 figures", "bansos360 figures --kecamatan 35.03.05")
+    s.add_argument("--kecamatan", help="kode Kemendagri, mis. 35.03.05: seperti pengguna kecamatan itu melihatnya "
+                   "/ as that kecamatan's users see them")
     s.set_defaults(func=cmd_figures)
 
-    s = sub.add_parser("lineage", help="asal sebuah grafik atau mart sampai berkas kiriman / where a chart or mart "
-                       "comes from, back to the delivered files")
+    s = _command(sub, "lineage", "asal sebuah grafik atau mart sampai berkas kiriman / where a chart or mart comes "
+                 "from, back to the delivered files", "bansos360 lineage mart_kpm_desil")
     s.add_argument("name", help="nama atau UUID grafik, nama dataset, mart atau model gudang / a chart's name or UUID, "
                    "a dataset, a mart or a warehouse model")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--json", action="store_true", help="sebagai JSON / as JSON")
     s.set_defaults(func=cmd_lineage)
 
-    s = sub.add_parser("airflow", help="Airflow di mesin ini / Airflow on this machine")
-    s.add_argument("action", choices=["setup", "start", "stop", "status", "env", "lake", "run", "clean"])
+    s = _command(sub, "airflow", "Airflow di mesin ini / Airflow on this machine", "bansos360 airflow start",
+                 "bansos360 airflow lake demo/danau --users ops/demo/pengguna.json",
+                 "bansos360 airflow clean --hari 30")
+    s.add_argument("action", choices=["setup", "start", "stop", "status", "env", "lake", "run", "clean"],
+                   help="setup: basis data dan pengguna / database and users; start, stop, status; env: variabel "
+                   "lingkungan / its environment; lake: unggah danau lewat halaman SOP / upload a lake through the SOP "
+                   "pages; run: satu proses di depan / one process in the foreground; clean: pangkas riwayat / prune "
+                   "history")
     s.add_argument("dir", nargs="?", help="with lake: a synthetic lake to put in through the SOP pages; with run: "
                    "the process to run in the foreground (api-server, scheduler, dag-processor, triggerer)")
     s.add_argument("--users", help="berkas pengguna (JSON) / users file (JSON), with setup and lake")
@@ -352,17 +395,26 @@ def build_parser() -> argparse.ArgumentParser:
                    "of run history and task logs kept (default 30)")
     s.set_defaults(func=cmd_airflow)
 
-    s = sub.add_parser("superset", help="Superset di mesin ini / Superset on this machine")
+    s = _command(sub, "superset", "Superset di mesin ini / Superset on this machine", "bansos360 superset sync",
+                 "bansos360 superset desa --desa 35.03.05.2001", "bansos360 superset akses --sejak 2026-01-01")
     s.add_argument("action", choices=["setup", "start", "stop", "status", "sync", "export", "desa", "akses",
-                                      "serve"])
+                                      "serve"],
+                   help="setup, start, stop, status; sync: aset, peran dan pengguna seperti rilis / assets, roles and "
+                   "users as released; export: aset ke superset_assets / assets to superset_assets; desa: contoh "
+                   "halaman desa / the example village page; akses: laporan akses data pribadi / the personal-data "
+                   "access report; serve: di depan / in the foreground")
     s.add_argument("--sejak", help="with akses: the report from this date (YYYY-MM-DD) on")
     s.add_argument("--desa", help="with desa: the kode desa the example village page shows (35.03.xx.xxxx)")
     s.add_argument("--users", help="berkas pengguna (JSON) / users file (JSON): setup makes its admins, sync its "
                    "users; sync and export log in as its first admin")
     s.set_defaults(func=cmd_superset)
 
-    s = sub.add_parser("program", help="registri program bansos / the programme registry")
-    s.add_argument("action", choices=["list", "add", "set"])
+    s = _command(sub, "program", "registri program bansos / the programme registry", "bansos360 program list",
+                 "bansos360 program add --kode BLT-DD --sumber blt_dd --nama 'Bantuan Langsung Tunai Dana Desa' "
+                 "--pemilik 'Pemerintah Desa' --by kominfo",
+                 "bansos360 program set --kode PKH --desil-maks 4 --by kabid")
+    s.add_argument("action", choices=["list", "add", "set"], help="list: daftar / list; add: tambah / register; set: "
+                   "ubah desil maksimum / change the highest desil")
     s.add_argument("--kode", help="with add and set: the programme code lists and charts show, e.g. BLT-DD")
     s.add_argument("--sumber", help="with add: its source kind, the name its lists are submitted under, e.g. blt_dd")
     s.add_argument("--nama", help="with add: the full name, e.g. 'Bantuan Langsung Tunai Dana Desa'")
@@ -372,15 +424,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--by", help="with add and set: who changes the registry (recorded in audit.registri_perubahan)")
     s.set_defaults(func=cmd_program)
 
-    s = sub.add_parser("pause", help="jeda untuk pembaruan / the pause of an upgrade (docs/deploy.md)")
+    s = _command(sub, "pause", "jeda untuk pembaruan / the pause of an upgrade (docs/deploy.md)",
+                 "bansos360 pause status", "bansos360 pause begin --rilis 2026.12.1", "bansos360 pause end")
     s.add_argument("action", choices=["begin", "end", "status"],
                    help="begin: refuse if a refresh runs, else pause uploads, approvals and intake; end: resume")
     s.add_argument("--rilis", help="with begin: the release being deployed (shown to whoever is refused)")
     s.set_defaults(func=cmd_pause)
 
-    s = sub.add_parser("db", help="server PostgreSQL bawaan / the embedded PostgreSQL")
+    s = _command(sub, "db", "server PostgreSQL bawaan / the embedded PostgreSQL", "bansos360 db start",
+                 "bansos360 db url")
     s.add_argument("action", choices=["start", "stop", "url", "harden"],
-                   help="harden: take the functions that run SQL given as text away from PUBLIC (as a superuser)")
+                   help="start, stop; url: alamat basis data / the database URL; harden: take the functions that run "
+                   "SQL given as text away from PUBLIC (as a superuser)")
     s.set_defaults(func=cmd_db)
     return p
 
@@ -397,6 +452,20 @@ def main(argv: list[str] | None = None) -> int:
     except audit.StateError as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    except config.SettingError as exc:
+        print(f"setelan / setting: {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"berkas atau folder tidak ada / no such file or folder: {exc.filename}", file=sys.stderr)
+        return 2
+    except (psycopg2.OperationalError, embedded.EmbeddedError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"basis data tidak dapat dihubungi / the database cannot be reached: {first} "
+              "(BANSOS360_DATABASE_URL, atau / or bansos360 db start)", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("dihentikan / interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

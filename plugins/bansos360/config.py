@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Repository root when the package runs from a checkout (editable install, Airflow's plugins/ folder).
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
+class SettingError(ValueError):
+    """A setting that is missing or cannot be read; its message is a sentence in Bahasa Indonesia and English."""
+
+
 def _float(name: str, default: float) -> float:
     value = os.environ.get(name)
-    return float(value) if value not in (None, "") else default
+    if value in (None, ""):
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise SettingError(f"{name}={value!r} bukan angka / is not a number") from None
+
+
+def _choice(name: str, allowed: tuple[str, ...]) -> str:
+    value = os.environ.get(name) or allowed[0]
+    if value not in allowed:
+        raise SettingError(f"{name}={value!r} harus salah satu dari / must be one of {', '.join(allowed)}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -41,6 +57,19 @@ class Settings:
     superset_public_url: str = "http://127.0.0.1:8088"
     mart_workers: int = 2
     embed_sites: tuple[str, ...] = ()
+    airflow_public_url: str = "http://127.0.0.1:8080"
+    # the installation's one SMTP setting (docs/configuration.md); no host: nothing is mailed
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_tls: str = "starttls"  # starttls | tls | off
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_from: str = ""
+
+
+#: Where `bansos360 superset desa` serves the example village page when BANSOS360_EMBED_SITES is not set (this
+#: machine only). Set it to the village sites on a server; set and empty, nothing may embed.
+DEMO_VILLAGE_SITE = "http://127.0.0.1:8091"
 
 
 def load() -> Settings:
@@ -70,6 +99,14 @@ def load() -> Settings:
         superset_public_url=(os.environ.get("BANSOS360_SUPERSET_PUBLIC_URL") or os.environ.get("BANSOS360_SUPERSET_URL")
                              or "http://127.0.0.1:8088").rstrip("/"),
         mart_workers=max(1, int(_float("BANSOS360_MART_WORKERS", 2))),
-        embed_sites=tuple(s.strip().rstrip("/") for s in os.environ.get("BANSOS360_EMBED_SITES", "").split(",")
-                          if s.strip()),
+        embed_sites=tuple(s.strip().rstrip("/") for s in os.environ.get("BANSOS360_EMBED_SITES",
+                                                                         DEMO_VILLAGE_SITE).split(",") if s.strip()),
+        airflow_public_url=(os.environ.get("BANSOS360_AIRFLOW_PUBLIC_URL") or os.environ.get("BANSOS360_AIRFLOW_URL")
+                            or "http://127.0.0.1:8080").rstrip("/"),
+        smtp_host=os.environ.get("BANSOS360_SMTP_HOST", ""),
+        smtp_port=int(_float("BANSOS360_SMTP_PORT", 587)),
+        smtp_tls=_choice("BANSOS360_SMTP_TLS", ("starttls", "tls", "off")),
+        smtp_user=os.environ.get("BANSOS360_SMTP_USER", ""),
+        smtp_password=os.environ.get("BANSOS360_SMTP_PASSWORD", ""),
+        smtp_from=os.environ.get("BANSOS360_SMTP_FROM", ""),
     )

@@ -8,6 +8,7 @@ table -> the source kinds delivered into it. Read from the repository only: the 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,3 +155,29 @@ class Lineage:
 def lineage(sql_dir: Path, name: str) -> Node:
     """The lineage of one chart, dataset, mart or warehouse model."""
     return Lineage(sql_dir).of(name)
+
+
+def _tables(node: Node) -> set[str]:
+    """The staging tables at the ends of a lineage."""
+    own = {node.name} if node.kind == "tabel" else set()
+    return own.union(*(_tables(r) for r in node.reads))
+
+
+@functools.cache
+def dashboards_reading(sql_dir: Path, assets: Path = ASSETS) -> dict[str, list[tuple[str, str]]]:
+    """For each staging table, the dashboards (slug, title) whose charts read rows delivered into it.
+
+    Whatever is delivered into that table shows on those dashboards once published: a submission page links them.
+    """
+    found = Lineage(sql_dir, assets)
+    by_uuid = {chart["uuid"]: path for path, chart in found.charts.items()}
+    out: dict[str, list[tuple[str, str]]] = {}
+    for path in sorted((assets / "dashboards").glob("*.yaml")):
+        board = yaml.safe_load(path.read_text())
+        uuids = {item["meta"]["uuid"] for item in (board.get("position") or {}).values()
+                 if isinstance(item, dict) and item.get("type") == "CHART" and item.get("meta", {}).get("uuid")}
+        tables = set().union(*(_tables(found._chart(by_uuid[u], found.charts[by_uuid[u]])) for u in uuids
+                               if u in by_uuid))
+        for table in tables:
+            out.setdefault(table, []).append((board["slug"], board["dashboard_title"]))
+    return out

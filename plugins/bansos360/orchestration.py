@@ -11,7 +11,7 @@ import logging
 
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from bansos360 import audit, config, inbox, maintenance, pipeline
+from bansos360 import audit, config, inbox, maintenance, notify, pipeline
 from bansos360.audit import State
 
 log = logging.getLogger(__name__)
@@ -19,9 +19,11 @@ log = logging.getLogger(__name__)
 
 def register_inbox() -> list[dict]:
     """Intake: register every settled inbox file and run its raw gate."""
-    results = inbox.register(config.load())
+    settings = config.load()
+    results = inbox.register(settings)
     for r in results:
         log.info("submission %s (%s): %s", r["submission_id"], r["berkas"], r["state"])
+    log.info("notifications: %s", notify.flush(settings))  # the product owners hear what waits for them
     return [{"submission_id": r["submission_id"], "berkas": r["berkas"], "state": r["state"]} for r in results]
 
 
@@ -64,6 +66,7 @@ def step(name: str, batch: list[dict]) -> list[dict]:
 def verdict(conf: dict, batch: list[dict]) -> None:
     """Fail the run when its own submission did not end ``terbit`` (the others of the batch are logged)."""
     own = int(conf["submission_id"])
+    log.info("notifications: %s", notify.flush(config.load()))  # the uploaders hear of terbit or gagal
     failed = [d for d in batch if d["state"] != State.TERBIT]
     for d in failed:
         log.error("submission %s: %s — %s", d["submission_id"], d["state"], "; ".join(d["findings"])[:500])

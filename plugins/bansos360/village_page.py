@@ -22,7 +22,9 @@ DEMO_USERS = config.REPO_ROOT / "ops" / "demo" / "pengguna.json"
 def serve(settings, users_file: Path | None, desa: str | None = None) -> None:
     """Serve ``ops/desa`` on the first allow-listed site and print its address (until interrupted)."""
     if not settings.embed_sites:
-        raise ValueError("BANSOS360_EMBED_SITES is empty: no site may embed")
+        raise config.SettingError("BANSOS360_EMBED_SITES kosong: tidak ada situs yang boleh menyematkan dasbor / "
+                                  "is empty: no site may embed; set it to the village page's origin, e.g. "
+                                  f"{config.DEMO_VILLAGE_SITE}")
     site = urlsplit(settings.embed_sites[0])
     api = Api.login(settings.superset_url, *admin_login(settings, users_file))
     embed = api.call("GET", f"/api/v1/dashboard/{next(iter(access_spec()['embeds']))}/embedded")["result"]["uuid"]

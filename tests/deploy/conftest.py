@@ -23,8 +23,8 @@ import pytest
 from tests.deploy.nas import REPOSITORY, Nas
 from tests.deploy.nas import USER as NAS_USER
 from tests.deploy.proxy import Proxy
-from tests.deploy.smtp import Mailbox
 from tests.deploy.testbed import MIRROR, SECURITY_MIRROR, Server, base_root
+from tests.smtp import Mailbox
 
 REPO = Path(__file__).resolve().parents[2]
 ANSIBLE = REPO / "ops" / "ansible"

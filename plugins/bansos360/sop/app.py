@@ -24,12 +24,14 @@ from fastapi import Depends, FastAPI, File, Form, HTTPException, Request, Upload
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from bansos360 import access, audit, config, db, inbox, intake, raw_gate, sources, upgrade_pause
+from bansos360 import access, audit, config, db, inbox, intake, notify, raw_gate, sources, upgrade_pause
+from bansos360.sop import kata
 from bansos360.sop.guard import UploadLimit
 
 log = logging.getLogger(__name__)
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.filters.update(kata.FILTERS)
 PREFIX = "/sop"
 COOKIE = "_token"
 NAME_RE = re.compile(r"[^A-Za-z0-9._ ()-]+")
@@ -217,7 +219,7 @@ def upload_result(request: Request, row_id: int, who: SignedDep) -> HTMLResponse
 def _nik_share(sub: dict) -> str:
     checked = sum(p.get("nik", {}).get("diperiksa", 0) for p in sub["profile"].get("bagian", []))
     valid = sum(p.get("nik", {}).get("sah", 0) for p in sub["profile"].get("bagian", []))
-    return f"{100 * valid / checked:.1f}%" if checked else "—"
+    return kata.persen(valid / checked) if checked else "—"
 
 
 @app.get("/persetujuan", response_class=HTMLResponse)
@@ -234,8 +236,9 @@ def approvals(request: Request, who: SignedDep, pesan: str = "") -> HTMLResponse
 def trigger_refresh(settings, token: str, submission_id: int, by: str, note: str) -> str:
     """Start the refresh DAG for a submission through Airflow's REST API v2, as the approver."""
     run_id = f"persetujuan__{submission_id}__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
+    page = f"[Pengajuan {submission_id}]({PREFIX}/status/{submission_id})"  # the run's note links back
     body = {"dag_run_id": run_id, "logical_date": None, "conf": {"submission_id": submission_id},
-            "note": f"Disetujui oleh {by}: {note}"[:1000] if note else f"Disetujui oleh {by}"}
+            "note": (f"{page} disetujui oleh {by}: {note}" if note else f"{page} disetujui oleh {by}")[:1000]}
     answer = httpx.post(f"{settings.airflow_url}/api/v2/dags/{access.REFRESH_DAG}/dagRuns", json=body,
                         headers={"Authorization": f"Bearer {token}"}, timeout=30)
     if answer.status_code >= 300:
@@ -263,6 +266,7 @@ def decide(submission_id: int, who: SignedDep, keputusan: Annotated[str, Form()]
     if "error" in result:
         message = result["error"]
     elif keputusan == "tolak":
+        notify.flush(settings)  # the uploader hears of it
         message = f"Pengajuan {submission_id} ditolak / rejected"
     else:
         try:
@@ -287,7 +291,7 @@ def status_list(request: Request, who: SignedDep) -> HTMLResponse:
     _forbid(who.can_read)
     with db.connect(config.load()) as conn, conn.cursor() as cur:
         subs = list(reversed(audit.status(cur)))
-    return _page(request, "status.html", who, subs=subs)
+    return _page(request, "status.html", who, subs=subs, keadaan_semua=list(kata.KEADAAN))
 
 
 @app.get("/status/{submission_id}", response_class=HTMLResponse)
@@ -300,4 +304,31 @@ def status_one(request: Request, submission_id: int, who: SignedDep) -> HTMLResp
         raise HTTPException(404, "Pengajuan tidak ada / no such submission")
     sub = subs[0]
     sub["nik_sah"] = _nik_share(sub)
-    return _page(request, "status_satu.html", who, sub=sub)
+    return _page(request, "status_satu.html", who, sub=sub, dasbor=_dashboards_fed(sub["source"]),
+                 airflow_run=airflow_run_url)
+
+
+def airflow_run_url(run_id: str) -> str:
+    """The refresh DAG's run in Airflow's UI (on the same site as these pages)."""
+    return f"/dags/{quote(access.REFRESH_DAG, safe='')}/runs/{quote(run_id, safe='')}"
+
+
+def _dashboards_fed(source: str) -> list[dict]:
+    """The dashboards a submission of this source kind feeds once published, linked on the public Superset site."""
+    from bansos360 import lineage
+    from bansos360.superset_access import access_spec
+
+    settings = config.load()
+    with db.connect(settings) as conn, conn.cursor() as cur:
+        kind = sources.source_kinds(cur).get(source)
+    if kind is None:
+        return []
+    reading = lineage.dashboards_reading(settings.sql_dir)
+    embeds = set(access_spec()["embeds"])
+    boards = dict.fromkeys(b for e in kind.entities for b in reading.get(e.staging_table, []) if b[0] not in embeds)
+    def number(board: tuple[str, str]) -> tuple[int, str]:  # "2. …" before "10. …"
+        lead = re.match(r"\d+", board[1])
+        return (int(lead.group()) if lead else 1000, board[1])
+
+    return [{"judul": title, "url": f"{settings.superset_public_url}/superset/dashboard/{slug}/"}
+            for slug, title in sorted(boards, key=number)]

@@ -1,0 +1,170 @@
+"""Notifications by e-mail: who is told what, when a submission changes state (issue 25).
+
+- ``diperiksa`` (waits for approval): every product owner;
+- ``ditolak`` (refused by the raw gate or the product owner), ``gagal`` (a gate or a step failed), ``terbit``
+  (published): the user who uploaded it.
+
+The outbox is ``audit.state_change`` itself: it is written in the transaction that changes the state, so a mail is
+never announced for a change that rolled back, and none is lost if the sender stops. ``flush`` (called after each
+intake, approval, refresh step and by the maintenance DAG) mails each change not mailed yet and records what became
+of it in ``audit.surat``. Mail leaves through the installation's one SMTP setting (``BANSOS360_SMTP_*``); with no
+host set nothing is sent (the changes are marked ``tanpa_smtp`` and never mailed later). A mail names the
+submission, its kind, its period or label, its state and the count of findings, and links its page: never a file
+name, a note, a NIK or a name, which may be personal data. A "waits for approval" found already decided when the
+sender comes to it is not mailed (``usang``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from pathlib import Path
+
+from bansos360 import access, db
+from bansos360.sop import kata
+
+log = logging.getLogger(__name__)
+
+#: The states someone is told about, and who: the product owners, or the uploader.
+TOLD = {"diperiksa": "pemilik", "ditolak": "pengunggah", "gagal": "pengunggah", "terbit": "pengunggah"}
+SUBJECTS = {
+    "diperiksa": "Pengajuan {id} menunggu persetujuan Anda",
+    "ditolak": "Pengajuan {id} ditolak",
+    "gagal": "Pengajuan {id} gagal diproses",
+    "terbit": "Pengajuan {id} sudah terbit di dasbor",
+}
+MAX_TRIES = 5
+
+
+def sync_recipients(conn, users_file: Path) -> int:
+    """Replace ``audit.pengguna`` with the users of a users file (name, address, SOP roles); their count."""
+    users = [u for u in json.loads(Path(users_file).read_text()) if u.get("peran")]
+    with conn.cursor() as cur:
+        cur.execute("delete from audit.pengguna")
+        for u in users:
+            cur.execute("insert into audit.pengguna (username, nama, email, peran) values (%s, %s, %s, %s)",
+                        (u["username"], u.get("nama"), u.get("email") or None, list(u["peran"])))
+    conn.commit()
+    return len(users)
+
+
+def _next(cur, tried: list[int]) -> tuple | None:
+    """The oldest state change to mail, locked until its outcome is committed (two senders never mail one twice)."""
+    cur.execute(
+        "select c.state_change_id, c.to_state, c.changed_at, s.submission_id, s.source, "
+        "coalesce(s.periode, s.label, s.as_of::text), s.submitted_by, coalesce(m.percobaan, 0), s.state "
+        "from audit.state_change c join audit.submission s using (submission_id) "
+        "left join audit.surat m using (state_change_id) "
+        "where c.to_state = any(%s) and (m.state_change_id is null or (m.keadaan = 'gagal' and m.percobaan < %s)) "
+        "and c.state_change_id <> all(%s::bigint[]) order by c.state_change_id limit 1 for update of c skip locked",
+        (list(TOLD), MAX_TRIES, tried))
+    return cur.fetchone()
+
+
+def _recipients(cur, state: str, uploader: str) -> list[str]:
+    if TOLD[state] == "pemilik":
+        cur.execute("select email from audit.pengguna where %s = any(peran) and email is not null order by username",
+                    (access.PRODUCT_OWNER,))
+    else:
+        cur.execute("select email from audit.pengguna where username = %s and email is not null", (uploader,))
+    return [r[0] for r in cur.fetchall()]
+
+
+def _findings(cur, submission_id: int) -> dict[str, int]:
+    cur.execute("select level, count(*) from audit.finding where submission_id = %s group by 1", (submission_id,))
+    return dict(cur.fetchall())
+
+
+def message(settings, state: str, submission_id: int, source: str, what: str | None, changed_at,
+            findings: dict[str, int]) -> EmailMessage:
+    """The mail of one state change, in Bahasa Indonesia, with the link to the submission's page."""
+    link = f"{settings.airflow_public_url}/sop/status/{submission_id}"
+    counts = ", ".join(f"{kata.angka(n)} {kata.TINGKAT[level].lower()}" for level, n in sorted(findings.items())
+                       if level in ("error", "warning"))
+    lines = [
+        "Yth. Bapak/Ibu,",
+        "",
+        f"Pengajuan {submission_id} ({source}{', ' + what if what else ''}) berstatus "
+        f"\"{kata.keadaan(state)}\" sejak {kata.waktu(changed_at)}.",
+        kata.arti_keadaan(state),
+    ]
+    if counts:
+        lines.append(f"Temuan: {counts}.")
+    lines += [
+        "",
+        f"Buka halamannya: {link}",
+        "",
+        "Surat ini dikirim otomatis oleh BANSOS 360 dan tidak memuat data pribadi. Rincian ada di halaman di atas "
+        "(masuk dengan akun Anda).",
+        f"(English: submission {submission_id} is now \"{state}\"; details on the page above.)",
+    ]
+    mail = EmailMessage()
+    mail["Subject"] = f"[BANSOS 360] {SUBJECTS[state].format(id=submission_id)}"
+    mail["From"] = formataddr(("BANSOS 360", settings.smtp_from))
+    mail["Message-ID"] = make_msgid(domain=(settings.smtp_from.rpartition("@")[2] or None))
+    mail.set_content("\n".join(lines))
+    return mail
+
+
+def _smtp(settings) -> smtplib.SMTP:
+    context = ssl.create_default_context()
+    if settings.smtp_tls == "tls":
+        server: smtplib.SMTP = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=60, context=context)
+    else:
+        server = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=60)
+        if settings.smtp_tls == "starttls":
+            server.starttls(context=context)
+    if settings.smtp_user:
+        server.login(settings.smtp_user, settings.smtp_password)
+    return server
+
+
+def flush(settings) -> dict[str, int]:
+    """Mail every state change not mailed yet; what became of them, by outcome.
+
+    Never raises: a mail that cannot be sent is tried again at the next flush (up to MAX_TRIES), and the error is
+    recorded, not thrown.
+    """
+    done: dict[str, int] = {}
+    try:
+        with db.connect(settings) as conn, conn.cursor() as cur:
+            server = None
+            try:
+                tried: list[int] = []  # one that fails is tried again at the next flush, not in this one
+                while (row := _next(cur, tried)) is not None:
+                    change, state, at, sid, source, what, uploader, tries, now = row
+                    tried.append(change)
+                    to = _recipients(cur, state, uploader)
+                    outcome, error = "terkirim", None
+                    if state == "diperiksa" and now != "diperiksa":
+                        outcome, to = "usang", []  # decided already (the shipped reference is, at init)
+                    elif not settings.smtp_host:
+                        outcome = "tanpa_smtp"
+                    elif not to:
+                        outcome = "tanpa_penerima"
+                    if outcome == "terkirim":
+                        try:
+                            server = server or _smtp(settings)
+                            server.send_message(message(settings, state, sid, source, what, at,
+                                                        _findings(cur, sid)), to_addrs=to)
+                        except (OSError, smtplib.SMTPException) as exc:
+                            outcome, error, server = "gagal", f"{type(exc).__name__}: {exc}"[:500], None
+                            log.warning("mail of submission %s (%s) not sent: %s", sid, state, error)
+                    cur.execute(
+                        "insert into audit.surat (state_change_id, keadaan, penerima, percobaan, galat) "
+                        "values (%s, %s, %s, %s, %s) on conflict (state_change_id) do update set "
+                        "keadaan = excluded.keadaan, penerima = excluded.penerima, percobaan = excluded.percobaan, "
+                        "galat = excluded.galat, pada = now()",
+                        (change, outcome, to, tries + 1, error))
+                    conn.commit()  # each outcome as soon as it is known: a crash never mails one twice
+                    done[outcome] = done.get(outcome, 0) + 1
+            finally:
+                if server is not None:
+                    server.quit()
+    except Exception:  # noqa: BLE001 - telling people must never fail the step that changed the state
+        log.exception("notifications could not be flushed; they are tried again at the next flush")
+    return done

@@ -214,10 +214,33 @@ def test_browser_upload_approve_and_screenshots(airflow, lake, manifest, mailbox
             operator.select_option("#sumber", entry["source"])
             operator.fill("#label", entry.get("label", ""))
             operator.fill("#per_tanggal", entry.get("as_of", ""))
+            # the limit is shown before a file is chosen, and the SFTP inbox offered for very large files
+            assert re.search(r"paling besar [\d.]+ MB", operator.inner_text("#batas")), operator.inner_text("#batas")
+            assert "kotak masuk SFTP" in operator.inner_text("#sftp")
+            # a file over the limit is stopped in the browser, before any byte is sent
+            operator.evaluate("document.getElementById('berkas').dataset.batas = '10'")
             operator.set_input_files("#berkas", str(lake / entry["file"]))
+            assert operator.is_visible("#terlalu-besar")
+            operator.click("button[type=submit]")
+            assert operator.url.endswith("/sop/unggah")
+            operator.evaluate(f"document.getElementById('berkas').dataset.batas = '{2**40}'")
+            operator.set_input_files("#berkas", [])  # the same file chosen again would change nothing
+            operator.set_input_files("#berkas", str(lake / entry["file"]))
+            assert not operator.is_visible("#terlalu-besar")
             operator.screenshot(path=str(SCREENSHOTS / "1-unggah.png"), full_page=True)
+            # the progress bar: what it showed is kept across the navigation that follows the upload
+            operator.evaluate("""() => {
+                const bar = document.querySelector('#kemajuan progress');
+                new MutationObserver(() => sessionStorage.setItem('kemajuan', String(bar.value)))
+                    .observe(bar, {attributes: true});
+                const shown = document.getElementById('kemajuan');
+                const seen = () => { if (!shown.hidden) sessionStorage.setItem('terlihat', '1'); };
+                new MutationObserver(seen).observe(shown, {attributes: true});
+            }""")
             operator.click("button[type=submit]")
             operator.wait_for_selector("#hasil", timeout=180_000)
+            assert operator.evaluate("sessionStorage.getItem('terlihat')") == "1"
+            assert operator.evaluate("sessionStorage.getItem('kemajuan')") == "100"
             assert operator.get_attribute("#hasil .state", "data-state") == "diperiksa"
             operator.screenshot(path=str(SCREENSHOTS / "2-hasil-unggah.png"), full_page=True)
             sid = int(re.search(r"/sop/status/(\d+)", operator.inner_html("#hasil")).group(1))
@@ -260,6 +283,13 @@ def _reads_like_a_form_from_the_office(page, airflow, sid: int) -> None:
     with _sop(airflow, "kominfo") as admin:
         run = admin.http.get(f"/api/v2/dags/bansos360_refresh/dagRuns/{run_link.rsplit('/', 1)[1]}").json()
     assert f"(/sop/status/{sid})" in run["note"], run["note"]
+    links = page.locator("#laporan a")
+    reports = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert [r.rsplit("/", 1)[1] for r in reports] == ["gerbang_mentah", "gerbang_gudang", "gerbang_mart"], reports
+    with _sop(airflow, "kabid") as reader:
+        for report in reports:
+            html = reader.http.get(report).text
+            assert 'data-lolos="1"' in html and not re.search(r"(?<!\d)\d{16}(?!\d)", html), report
     boards = page.locator("#dasbor a")
     assert boards.count() >= 1
     assert all(href.startswith(f"{airflow.superset_public_url}/superset/dashboard/")
@@ -409,7 +439,9 @@ def test_a_file_failing_its_gate_leaves_the_marts_as_they_were(airflow):
         assert [r["state"] for r in runs] == ["failed", "failed"]  # the refused run, then this one
         status = owner.http.get(f"/sop/status/{sid}").text
     assert 'data-state="gagal"' in status
-    assert "gerbang_gudang" in status and "kode wilayah" in status
+    # the failed stage by its name on the pages, the finding, and the gate's report linked
+    assert "Pemeriksaan gudang data" in status and "kode wilayah" in status
+    assert f"/sop/status/{sid}/laporan/gerbang_gudang" in status
     assert _figures_cli(airflow) == before
 
 

@@ -14,7 +14,7 @@ import shutil
 import uuid
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg2
@@ -27,12 +27,23 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class GateResult:
-    """The outcome of validating one suite."""
+    """The outcome of validating one suite; ``checks`` is one row per expectation for the quality report."""
 
     suite: str
     success: bool
     evaluated: int
     findings: list[Finding]
+    checks: list[dict] = field(default_factory=list)
+
+
+def _shown(value) -> float | int | None:
+    """An observed value the quality report may show, or None.
+
+    A number of fewer than 12 digits (a count, a share): never anything that could be a NIK, a KK number or a name.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value if abs(value) < 1e11 else None
 
 
 def suite_path(expectations_dir: Path, layer: str, table: str) -> Path:
@@ -106,21 +117,25 @@ def validate(url: str, expectations_dir: Path, layer: str, table: str, query: st
         with psycopg2.connect(url) as conn, conn.cursor() as cur:
             cur.execute(sql.SQL("drop view if exists {}").format(sql.Identifier("gerbang", view)))
         _remove_docs_dirs(context)
-    findings = []
+    findings, checks = [], []
     for r in result.results:
-        if r.success:
-            continue
         cfg = r.expectation_config
         column = (cfg.kwargs.get("column") or ",".join(cfg.kwargs.get("column_list", []) or [])
                   or cfg.meta.get("column"))
         res = r.result or {}
+        checks.append({"pemeriksaan": cfg.meta.get("pesan", cfg.type), "check": cfg.meta.get("message", cfg.type),
+                       "jenis": cfg.type, "kolom": column or None, "lolos": bool(r.success),
+                       "baris_salah": res.get("unexpected_count"), "baris": res.get("element_count"),
+                       "persen": res.get("unexpected_percent"), "nilai": _shown(res.get("observed_value"))})
+        if r.success:
+            continue
         observed = res.get("observed_value")
         counts = (f"{res.get('unexpected_count')} dari/of {res.get('element_count')} baris/rows "
                   f"({res.get('unexpected_percent', 0):.2f}%)" if "unexpected_count" in res else f"{observed}")
         why = cfg.meta.get("pesan", cfg.type), cfg.meta.get("message", cfg.type)
         findings.append(Finding("error", f"gerbang:{cfg.type}", f"{why[0]} — {counts}", f"{why[1]} — {counts}",
                                 f"{layer}.{table}", None, column or None))
-    return GateResult(spec["name"], bool(result.success), len(result.results), findings)
+    return GateResult(spec["name"], bool(result.success), len(result.results), findings, checks)
 
 
 def _remove_docs_dirs(context) -> None:

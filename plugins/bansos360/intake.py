@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bansos360 import audit, lake, raw_gate, sources
+from bansos360 import audit, lake, quality_report, raw_gate, sources
 from bansos360.audit import Finding, State
 
 
@@ -42,7 +42,7 @@ def submit(conn, settings, paths: list[Path], source: str, by: str, periode: str
             )
         conn.commit()
 
-        held = False
+        held, profiles = False, None
         if kind is not None and not any(f.level == "error" for f in findings):
             more, profiles, held = raw_gate.check_files(cur, settings, kind, source, sid, slot, stored)
             findings += more
@@ -54,6 +54,7 @@ def submit(conn, settings, paths: list[Path], source: str, by: str, periode: str
                     (held, periode, sid))
         audit.set_state(cur, sid, state, "gerbang_mentah")
     conn.commit()
+    quality_report.write_raw(settings, sid, profiles, findings)
     return {"submission_id": sid, "state": state, "is_held": held, "periode": periode, "label": label,
             "temuan": [f.text() for f in findings]}
 

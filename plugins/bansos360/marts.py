@@ -177,8 +177,11 @@ def _build_one(idle: queue.SimpleQueue, m: MartModel) -> float:
     return round(time.monotonic() - started, 3)
 
 
-def run_gate(url: str, settings) -> list[Finding]:
-    """The mart gate: each mart's suite, and the reconciliation with the warehouse, all in PostgreSQL."""
+def run_gate(url: str, settings, results: list | None = None) -> list[Finding]:
+    """The mart gate: each mart's suite, and the reconciliation with the warehouse, all in PostgreSQL.
+
+    Each suite's result is appended to ``results`` (for the quality report).
+    """
     findings: list[Finding] = []
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         params = {"jumlah_program_terdaftar": len(sources.programs(cur))}
@@ -188,9 +191,13 @@ def run_gate(url: str, settings) -> list[Finding]:
         result = gate.validate(url, settings.expectations_dir, "marts", m.name, query, params, m.key)
         if result is not None:
             findings += result.findings
+            if results is not None:
+                results.append(result)
     reconcile = (settings.expectations_dir / "marts" / "rekonsiliasi.sql").read_text().strip().rstrip(";")
     query = f"select * from ({reconcile}) as rekonsiliasi"  # noqa: S608 - a file of the repository
     result = gate.validate(url, settings.expectations_dir, "marts", "rekonsiliasi", query, {})
+    if result is not None and results is not None:
+        results.append(result)
     if result is not None and not result.success:
         with psycopg2.connect(url) as conn, conn.cursor() as cur:
             cur.execute(query + " where selisih <> 0")

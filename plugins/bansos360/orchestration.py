@@ -60,6 +60,9 @@ def step(name: str, batch: list[dict]) -> list[dict]:
         outcomes = fn(settings, [pipeline.Outcome.from_dict(d) for d in batch])
     for o in outcomes:
         log.info("submission %s after %s: %s %s", o.submission_id, name, o.state, "; ".join(o.findings)[:300])
+        if o.state == State.GAGAL:
+            log.error("laporan mutu / quality report: %s/sop/status/%s#laporan", settings.airflow_public_url,
+                      o.submission_id)
     return [o.to_dict() for o in outcomes]
 
 

@@ -14,7 +14,19 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
-from bansos360 import audit, config, db, db_access, gate, marts, sources, staging, upgrade_pause, warehouse
+from bansos360 import (
+    audit,
+    config,
+    db,
+    db_access,
+    gate,
+    marts,
+    quality_report,
+    sources,
+    staging,
+    upgrade_pause,
+    warehouse,
+)
 from bansos360.audit import Finding, State
 
 log = logging.getLogger(__name__)
@@ -208,8 +220,8 @@ def _build_one(conn, settings, out: Outcome) -> None:
     out.done.append(Step.WAREHOUSE)
 
 
-def run_gate(settings, submission_id: int) -> list[Finding]:
-    """The warehouse gate on the rows this submission wrote."""
+def run_gate(settings, submission_id: int, results: list | None = None) -> list[Finding]:
+    """The warehouse gate on the rows this submission wrote (each suite's result appended to ``results``)."""
     url = db.database_url(settings)
     findings: list[Finding] = []
     with db.connect(settings) as conn, conn.cursor() as cur:
@@ -228,17 +240,21 @@ def run_gate(settings, submission_id: int) -> list[Finding]:
         result = gate.validate(url, settings.expectations_dir, "warehouse", m.name, query, params, m.key)
         if result is not None:
             findings += result.findings
+            if results is not None:
+                results.append(result)
     return findings
 
 
 def _gate_one(conn, settings, out: Outcome) -> None:
     t = time.monotonic()
+    results: list = []
     try:
-        findings = run_gate(settings, out.submission_id)
+        findings = run_gate(settings, out.submission_id, results)
     except Exception as exc:  # a gate that cannot run is a gate that did not pass
         log.exception("warehouse gate failed to run for submission %s", out.submission_id)
         findings = [Finding("error", "gerbang_gagal_jalan", f"gerbang mutu tidak dapat dijalankan: {exc}",
                             f"the quality gate could not run: {exc}")]
+    quality_report.write(settings, out.submission_id, "gerbang_gudang", results, findings)
     out.seconds[Step.GERBANG] = round(time.monotonic() - t, 3)
     out.done.append(Step.GERBANG)
     if findings:
@@ -335,14 +351,17 @@ def gate_marts(settings, batch: list[Outcome]) -> list[Outcome]:
         if not _marts_needed(conn, batch):
             return batch
         t = time.monotonic()
+        results: list = []
         try:
-            findings = marts.run_gate(db.database_url(settings), settings)
+            findings = marts.run_gate(db.database_url(settings), settings, results)
         except Exception as exc:  # a gate that cannot run is a gate that did not pass
             log.exception("mart gate failed to run")
             findings = [Finding("error", "gerbang_gagal_jalan", f"gerbang mart tidak dapat dijalankan: {exc}",
                                 f"the mart gate could not run: {exc}")]
         for out in batch:
             out.seconds["gerbang_mart"] = round(time.monotonic() - t, 3)
+            if out.going:
+                quality_report.write(settings, out.submission_id, "gerbang_mart", results, findings)
         if findings:
             if not any(o.going for o in batch):
                 raise audit.StateError("; ".join(f.text() for f in findings))

@@ -24,7 +24,7 @@ from fastapi import Depends, FastAPI, File, Form, HTTPException, Request, Upload
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from bansos360 import access, audit, config, db, inbox, intake, notify, raw_gate, sources, upgrade_pause
+from bansos360 import access, audit, config, db, inbox, intake, notify, quality_report, raw_gate, sources, upgrade_pause
 from bansos360.sop import kata
 from bansos360.sop.guard import UploadLimit
 
@@ -146,7 +146,13 @@ def _kinds() -> list[sources.SourceKind]:
 def upload_form(request: Request, who: SignedDep) -> HTMLResponse:
     """The upload page (operators)."""
     _forbid(who.can_upload)
-    return _page(request, "unggah.html", who, kinds=_kinds(), error=None)
+    return _page(request, "unggah.html", who, kinds=_kinds(), error=None, **_limit())
+
+
+def _limit() -> dict:
+    """The upload page's size limit, shown before a file is chosen (the guard refuses a larger body, 413)."""
+    limit_mb = config.load().max_upload_mb
+    return {"batas_mb": limit_mb, "batas_byte": int(limit_mb * 2**20)}
 
 
 def _safe_name(name: str) -> str:
@@ -165,7 +171,7 @@ def upload(request: Request, who: SignedDep, berkas: Annotated[UploadFile, File(
     _check_csrf(who, csrf)
     # nothing goes into the inbox while an upgrade migrates the databases
     if paused := upgrade_pause.notice(config.load()):
-        return _page(request, "unggah.html", who, status_code=503, kinds=_kinds(), error=paused)
+        return _page(request, "unggah.html", who, status_code=503, kinds=_kinds(), error=paused, **_limit())
     kind = next((k for k in _kinds() if k.kind == sumber), None)
     error = None
     if kind is None:
@@ -178,7 +184,7 @@ def upload(request: Request, who: SignedDep, berkas: Annotated[UploadFile, File(
     elif per_tanggal and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", per_tanggal):
         error = "Tanggal harus berbentuk YYYY-MM-DD / the date must be YYYY-MM-DD"
     if error:
-        return _page(request, "unggah.html", who, status_code=400, kinds=_kinds(), error=error)
+        return _page(request, "unggah.html", who, status_code=400, kinds=_kinds(), error=error, **_limit())
     settings = config.load()
     segment = periode if kind.needs_periode else label if kind.needs_label else per_tanggal
     folder = settings.inbox / kind.kind / segment if segment else settings.inbox / kind.kind
@@ -305,7 +311,17 @@ def status_one(request: Request, submission_id: int, who: SignedDep) -> HTMLResp
     sub = subs[0]
     sub["nik_sah"] = _nik_share(sub)
     return _page(request, "status_satu.html", who, sub=sub, dasbor=_dashboards_fed(sub["source"]),
-                 airflow_run=airflow_run_url)
+                 airflow_run=airflow_run_url, laporan=quality_report.listing(config.load(), submission_id))
+
+
+@app.get("/status/{submission_id}/laporan/{gate}", response_class=HTMLResponse)
+def quality_report_page(submission_id: int, gate: str, who: SignedDep) -> Response:
+    """One gate's quality report of a submission (counts and column names only)."""
+    _forbid(who.can_read)
+    report = quality_report.path(config.load(), submission_id, gate)
+    if report is None or not report.exists():
+        raise HTTPException(404, "Laporan mutu tidak ada / no such quality report")
+    return HTMLResponse(report.read_text(encoding="utf-8"))
 
 
 def airflow_run_url(run_id: str) -> str:

@@ -12,6 +12,7 @@ logs the link. A report of a gate that runs again replaces the earlier one.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from pathlib import Path
 
@@ -19,6 +20,8 @@ import jinja2
 
 from bansos360.audit import Finding
 from bansos360.sop import kata
+
+log = logging.getLogger(__name__)
 
 FOLDER = "laporan-mutu"
 #: The gates that write a report, in the order a submission meets them, with their title on the pages.
@@ -43,14 +46,19 @@ def listing(settings, submission_id: int) -> list[dict]:
             if (p := path(settings, submission_id, g)) is not None and p.exists()]
 
 
-def _write(settings, submission_id: int, gate: str, **page) -> Path:
+def _write(settings, submission_id: int, gate: str, **page) -> Path | None:
+    """Render and store one report; a report that cannot be written is logged, never the gate's failure."""
     target = path(settings, submission_id, gate)
-    target.parent.mkdir(parents=True, exist_ok=True)
     html = _TEMPLATES.get_template("laporan_mutu.html").render(
         pengajuan=int(submission_id), judul=GATES[gate], dibuat=dt.datetime.now(dt.UTC), **page)
-    partial = target.with_suffix(".part")
-    partial.write_text(html, encoding="utf-8")
-    partial.replace(target)  # a reader sees the old report or the new one
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".part")
+        partial.write_text(html, encoding="utf-8")
+        partial.replace(target)  # a reader sees the old report or the new one
+    except OSError:
+        log.exception("the quality report of submission %s (%s) could not be written", submission_id, gate)
+        return None
     return target
 
 
@@ -59,7 +67,7 @@ def _findings(findings: list[Finding]) -> list[dict]:
              "baris": f.row_no, "kolom": f.column_name} for f in findings]
 
 
-def write_raw(settings, submission_id: int, parts: list[dict] | None, findings: list[Finding]) -> Path:
+def write_raw(settings, submission_id: int, parts: list[dict] | None, findings: list[Finding]) -> Path | None:
     """The raw gate's report: each part's counts and columns, and the findings."""
     rows = [{"bagian": p.get("name"), "format": p.get("format"), "baris": p.get("rows"),
              "baris_kosong": p.get("blank_rows"), "nik_sah": (p.get("nik") or {}).get("sah"),
@@ -70,7 +78,7 @@ def write_raw(settings, submission_id: int, parts: list[dict] | None, findings: 
                   lolos=not any(f.level == "error" for f in findings))
 
 
-def write(settings, submission_id: int, gate: str, results: list, findings: list[Finding]) -> Path:
+def write(settings, submission_id: int, gate: str, results: list, findings: list[Finding]) -> Path | None:
     """A Great Expectations gate's report: every suite's expectations with their counts, and the findings."""
     suites = [{"suite": r.suite, "lolos": r.success, "pemeriksaan": r.checks} for r in results]
     return _write(settings, submission_id, gate, bagian=[], hasil=suites, temuan=_findings(findings),

@@ -18,7 +18,7 @@ export BANSOS360_SUPERSET_URL ?= http://127.0.0.1:8088
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-setup: $(VENV)/.installed $(SUPERSET_VENV)/.installed ## build both environments from the lock files
+setup: $(VENV)/.installed $(SUPERSET_VENV)/.installed $(SUPERSET_VENV)/.bahasa ## build both environments from the lock files
 
 $(VENV)/.installed: requirements/pipeline.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ $(VENV)/.installed: requirements/pipeline.lock pyproject.toml
 $(SUPERSET_VENV)/.installed: requirements/superset.lock $(VENV)/.installed
 	$(PYTHON) -m venv $(SUPERSET_VENV)
 	$(BIN)/uv pip install --quiet --python $(SUPERSET_VENV)/bin/python -r requirements/superset.lock
+	touch $@
+
+# Superset's Bahasa Indonesia pack, compiled into its package (ops/superset/language_pack.py)
+$(SUPERSET_VENV)/.bahasa: ops/superset/translations/id/LC_MESSAGES/messages.po ops/superset/language_pack.py $(SUPERSET_VENV)/.installed
+	$(SUPERSET_VENV)/bin/python ops/superset/language_pack.py
 	touch $@
 
 $(DEPLOY_VENV)/.installed: requirements/deploy.lock $(VENV)/.installed

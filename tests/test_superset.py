@@ -553,6 +553,40 @@ UNREADABLE = [
 PERIOD = re.compile(r"^\d{4}-\d{2}$")
 AUDIT_LOG = "Siapa membuka dan mengekspor data by-name-by-address"
 GROUPED = re.compile(r"^\d{1,3}(?:\.\d{3})+$")
+#: Superset's own English words met around the dashboards before the Bahasa Indonesia pack (issue 25): none may be
+#: on a page, as text, label or placeholder
+ENGLISH = {"Filters and controls", "Apply filters", "Clear all", "Search", "Show", "entries per page",
+           "Show entries per page", "No results were returned for this query", "Sign in", "Username:", "Password:"}
+#: Every text of the page, and every label, placeholder and title, trimmed
+WORDS = """
+() => {
+  const out = new Set();
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walk.nextNode()) { const t = walk.currentNode.nodeValue.trim(); if (t) out.add(t); }
+  for (const el of document.querySelectorAll('[aria-label], [placeholder], [title]')) {
+    for (const a of ['aria-label', 'placeholder', 'title']) { const v = el.getAttribute(a); if (v) out.add(v.trim()); }
+  }
+  return Array.from(out);
+}
+"""
+#: The "Cara membaca" block: its height, the height of what it holds (scrollHeight), and where its text ends
+MARKDOWN = """
+() => Array.from(document.querySelectorAll('.dashboard-markdown .dashboard-component-chart-holder')).map(h => ({
+  height: h.clientHeight, scroll: h.scrollHeight,
+  text: Array.from(h.children).reduce((a, c) => Math.max(a, c.getBoundingClientRect().bottom), 0)
+        - h.getBoundingClientRect().top}))
+"""
+SLACK = 96  # px a block may stand taller than its text at 1400 px: its padding and about three lines
+
+
+def _english(words: list[str]) -> set[str]:
+    return {w for w in words if w in ENGLISH or "entries per page" in w}
+
+
+def _badly_sized(blocks: list[dict]) -> list[str]:
+    """A markdown block that cuts its text off (it scrolls) or stands far taller than its text."""
+    return [f"{b['height']} px for {b['text']:.0f} px of text" for b in blocks
+            if b["scroll"] > b["height"] + 1 or b["height"] - b["text"] > SLACK]
 
 
 def _period_tables() -> set[str]:
@@ -627,11 +661,15 @@ def test_a_dinsos_and_a_kecamatan_user_open_every_dashboard_in_chromium(site, wh
     expected = _charts_per_dashboard()
     period_tables = _period_tables()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    problems, grouped, tables_of = [], 0, {}
+    problems, grouped, tables_of, english, words, sizes = [], 0, {}, set(), set(), []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1400, "height": 4000})
         page.add_init_script(CANVAS_TEXT)
+        page.goto(f"{url}/login/")
+        page.wait_for_selector("#username", timeout=60000)
+        page.wait_for_function("document.body.innerText.includes('Masuk')", timeout=30000)
+        english |= {("login", w) for w in _english(page.evaluate(WORDS))}
         _browser_login(page, url, user)
         for slug in ["menu"] + [s for s in slugs if s != "menu"]:
             page.goto(f"{url}/superset/dashboard/{slug}/")
@@ -645,6 +683,11 @@ def test_a_dinsos_and_a_kecamatan_user_open_every_dashboard_in_chromium(site, wh
                 page.screenshot(path=str(SCREENSHOTS / f"superset-{who}-{slug}{'-' + str(n + 1) if tab else ''}.png"),
                                 full_page=True)
                 assert errors == 0, f"{slug} {tab or ''}: {errors} charts show an error"
+                met = page.evaluate(WORDS)
+                english |= {(slug, w) for w in _english(met)}
+                words |= set(met)
+                if n == 0 and who == "analis":
+                    sizes += [f"{slug}: {x}" for x in _badly_sized(page.evaluate(MARKDOWN))]
                 problems += [f"{slug}: {x}" for x in _problems(tables, drawn, period_tables)]
                 grouped += sum(bool(GROUPED.match(c)) for t in tables for r in t["rows"] for c in r)
                 tables_of[slug] = tables_of.get(slug, []) + tables
@@ -674,8 +717,16 @@ def test_a_dinsos_and_a_kecamatan_user_open_every_dashboard_in_chromium(site, wh
         page.wait_for_selector("a[href*='/superset/dashboard/overview-kpm/']", timeout=60000)
         links = {a.get_attribute("href") for a in page.locator(".dashboard-markdown a").all()}
         assert sum("/superset/dashboard/" in (h or "") for h in links) >= 12
+        if who == "analis":
+            sizes += [f"menu: {x}" for x in _badly_sized(page.evaluate(MARKDOWN))]
         browser.close()
     assert problems == [], "\n".join(problems)
+    # Superset's frame speaks Bahasa Indonesia: the filter bar, and the tables' page size (analysts' lists)
+    assert english == set(), sorted(english)
+    assert {"Filter dan kontrol", "Terapkan filter", "Hapus semua"} <= words
+    if who == "analis":
+        assert {"Tampilkan", "baris per halaman", "Cari"} <= words
+    assert sizes == [], "Cara membaca blocks not sized to their text: " + "; ".join(sizes)
     if who == "analis":  # at test scale some counts pass a thousand: they read 1.100, not 1.1k or 1100
         assert grouped > 0
     d3 = next(t for t in tables_of["kpm-desil"] if t["chart"] == "KPM per program dan kelompok desil")
@@ -719,13 +770,15 @@ def test_the_example_village_page_embeds_its_desa_in_chromium(site):
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(REPO / "ops" / "desa"))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", int(SITE.rsplit(":", 1)[1])), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    seen = {}
+    seen, packs = {}, []
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
             for width, height, name in ((1200, 2000, "superset-desa-sematan.png"),
                                         (390, 2400, "superset-desa-sematan-ponsel.png")):
                 page = browser.new_page(viewport={"width": width, "height": height})
+                page.on("response", lambda r: packs.append((r.status, r.headers.get("content-type")))
+                        if "/superset/language_pack/" in r.url else None)
                 page.add_init_script(CANVAS_TEXT)
                 page.goto(f"{SITE}/index.html?superset={site['settings'].superset_url}&embed={_embed(site)}"
                           f"&desa={desa}")
@@ -737,11 +790,16 @@ def test_the_example_village_page_embeds_its_desa_in_chromium(site):
                 tables, drawn = _read(embedded)
                 page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
                 seen[width] = (tables, drawn, frame.locator("body").inner_text())
+                assert _english(embedded.evaluate(WORDS)) == set(), width
+                if width > 1000:  # a phone's narrow frame wraps the block's text into a scroll of its own
+                    assert _badly_sized(embedded.evaluate(MARKDOWN)) == []
                 page.close()
             browser.close()
     finally:
         server.shutdown()
         server.server_close()
+    # the frame, whose visitor has not signed in, fetched the Bahasa Indonesia pack (Superset's Public role may)
+    assert packs and all(status == 200 and "json" in (kind or "") for status, kind in packs), packs
     for width, (tables, drawn, text) in seen.items():
         assert tables == [], "the village page shows bar charts, not tables"
         assert "N/A" not in text and all(d["text"] != "N/A" for d in drawn), width
@@ -753,6 +811,21 @@ def test_the_example_village_page_embeds_its_desa_in_chromium(site):
         shown = _in_order(drawn, "DTKS di desa ini per periode", periods)
         # a phone's narrow axis labels every other period; those it shows are still in time order
         assert shown == periods if width > 1000 else (len(shown) >= 2 and shown == sorted(shown)), (width, shown)
+
+
+def test_a_visitor_not_signed_in_gets_the_language_pack_and_nothing_else(site):
+    """The login page and the village page's frame fetch the pack before anyone signs in: Superset's Public role
+    holds exactly that one permission (superset_assets/akses.yml), set by sync."""
+    url = site["settings"].superset_url
+    pack = httpx.get(f"{url}/superset/language_pack/id/")
+    assert pack.status_code == 200
+    assert pack.json()["locale_data"]["superset"]["Filters and controls"] == ["Filter dan kontrol"]
+    api = _api(site, ADMIN)
+    public = next(r["id"] for r in api.all("/api/v1/security/roles/") if r["name"] == "Public")
+    granted = api.call("GET", f"/api/v1/security/roles/{public}/permissions/")["result"]
+    assert [(p["permission_name"], p["view_menu_name"]) for p in granted] == [("can_language_pack", "Superset")]
+    for path in ("/api/v1/dashboard/", "/api/v1/chart/", "/api/v1/dataset/", "/api/v1/database/"):
+        assert httpx.get(f"{url}{path}").status_code == 401, path
 
 
 def test_who_saw_whom_lists_by_name_reads_and_exports_and_nothing_else(site, monkeypatch):

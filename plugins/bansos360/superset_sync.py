@@ -293,6 +293,12 @@ def _sync_roles(api: Api, spec: dict, datasets: dict[str, dict], uses: dict[str,
             wanted.add(by_name[perm])
         api.call("POST", f"/api/v1/security/roles/{roles[name]}/permissions",
                  json={"permission_view_menu_ids": sorted(wanted)})
+    public = spec["public_role"]  # a visitor not signed in: exactly the listed permissions, no base role's
+    missing = [p for p in public["permissions"] if p not in by_name]
+    if missing or public["name"] not in roles:
+        raise RuntimeError(f"Superset has no role {public['name']!r} or no permission {missing}")
+    api.call("POST", f"/api/v1/security/roles/{roles[public['name']]}/permissions",
+             json={"permission_view_menu_ids": sorted(by_name[p] for p in public["permissions"])})
     return roles
 
 

@@ -301,6 +301,18 @@ def _unit_limits(server) -> dict[str, int]:
     return out
 
 
+def _clients(work, count: int, running, stop, wait: float) -> None:
+    """`count` threads each running `work(n)`; `running` is set once all have started; once `stop` is set, each is
+    waited for up to `wait` seconds (a client stuck in a request past that is left to the process's end)."""
+    threads = [threading.Thread(target=work, args=(n,), daemon=True) for n in range(count)]
+    for t in threads:
+        t.start()
+    running.set()
+    stop.wait()
+    for t in threads:
+        t.join(wait)
+
+
 def _dashboard_users(address: str, ca: str, tokens: dict, views: list, go, running, stop, results) -> None:
     """DASHBOARD_USERS Dinas users through nginx, each opening the dashboards one after another as a browser does
     (every chart of a dashboard, or of a tab, requested at once, six at a time) and reading each for a while, from
@@ -357,13 +369,7 @@ def _dashboard_users(address: str, ca: str, tokens: dict, views: list, go, runni
 
     go.wait()
     begun = time.monotonic()
-    users = [threading.Thread(target=user, args=(n,), daemon=True) for n in range(DASHBOARD_USERS)]
-    for t in users:
-        t.start()
-    running.set()
-    stop.wait()
-    for t in users:
-        t.join(600)
+    _clients(user, DASHBOARD_USERS, running, stop, 600)
     results.put({"openings": openings, "failures": failures})
 
 
@@ -540,7 +546,7 @@ def _guest_flood(address: str, ca: str, embed: str, kode_desa: str, request: dic
     analyst's interpreter would take the GIL from the analyst's own timing."""
     answers: list[int] = []
 
-    def guest() -> None:
+    def guest(_: int) -> None:
         with httpx.Client(base_url=f"https://{SUPERSET_NAME}", timeout=60, transport=NamedHost(
                 address, verify=ssl.create_default_context(cafile=ca))) as g:
             minted = g.get("/bansos360/token-tamu", params={"embed": embed, "desa": kode_desa},
@@ -554,13 +560,7 @@ def _guest_flood(address: str, ca: str, embed: str, kode_desa: str, request: dic
                 if answers[-1] == 429:  # the test bed's client and server share two cores: the flood's own
                     stop.wait(0.1)      # load generator must not be what slows the analyst
 
-    clients = [threading.Thread(target=guest, daemon=True) for _ in range(FLOOD_CLIENTS)]
-    for t in clients:
-        t.start()
-    running.set()
-    stop.wait()
-    for t in clients:
-        t.join(60)
+    _clients(guest, FLOOD_CLIENTS, running, stop, 60)
     results.put(Counter(answers))
 
 

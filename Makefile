@@ -13,7 +13,7 @@ export BANSOS360_HOME ?= $(CURDIR)/.bansos360
 export BANSOS360_AIRFLOW_URL ?= http://127.0.0.1:8080
 export BANSOS360_SUPERSET_URL ?= http://127.0.0.1:8088
 
-.PHONY: help setup demo demo-stop test test-deploy lint release bench bench-airflow bench-superset bench-deploy lock clean
+.PHONY: help setup demo demo-stop test test-deploy lint release bench bench-airflow bench-superset bench-xlsx bench-deploy lock clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -94,6 +94,9 @@ bench: setup ## the lake-to-marts benchmark (BENCH_SCALE, default 1.0; BENCH_ARG
 
 bench-superset: setup ## every dashboard's charts timed in Superset (as an analyst and a kecamatan user), and its memory
 	$(BIN)/python -m bansos360.bench_superset --scale $(BENCH_SCALE) $(BENCH_ARGS) --out docs/benchmarks.md
+
+bench-xlsx: setup ## a whole DTKS period as .xlsx, read by the streamed reader and by python-calamine (prints time and memory)
+	$(BIN)/python -m bansos360.bench_xlsx --scale $(BENCH_SCALE)
 
 bench-airflow: setup ## memory of the Airflow processes while a lake goes through the SOP pages and DAGs
 	$(BIN)/python -m bansos360.bench_airflow --scale $(BENCH_SCALE) $(BENCH_ARGS) --out docs/benchmarks.md

@@ -2,7 +2,8 @@
 
 Roles (docs/airflow.md): ``Admin`` (the Kominfo engineer, FAB's own), ``Pemilik Produk`` (the product owner:
 reads submissions, approves or rejects them, which triggers the refresh DAG), ``Operator Dinsos`` (uploads
-and reads submissions; cannot approve). Users and their roles come from a JSON file the deployment fills
+and reads submissions; cannot approve); for dashboard requests ``Pemohon Dasbor``, ``Analis Data`` and ``Insinyur
+Data`` (docs/requests.md). Users and their roles come from a JSON file the deployment fills
 (``ops/demo/pengguna.json`` is the demo's), never from code.
 """
 
@@ -14,10 +15,16 @@ from pathlib import Path
 
 SUBMISSIONS = "Pengajuan BANSOS"  # can_read: status pages; can_create: upload
 APPROVALS = "Persetujuan BANSOS"  # can_read: the approval page; can_create: approve / reject
+REQUESTS = "Permintaan Dasbor"  # can_read: the requests; can_create: file one; can_edit: move one on
 REFRESH_DAG = "bansos360_refresh"
 
 OPERATOR = "Operator Dinsos"
 PRODUCT_OWNER = "Pemilik Produk"
+# the third SOP, dashboard requests (docs/requests.md): a requester may file and follow their requests and nothing
+# else of Airflow; the analyst and the engineer move them on
+REQUESTER = "Pemohon Dasbor"
+DATA_ANALYST = "Analis Data"
+DATA_ENGINEER = "Insinyur Data"
 
 ROLES: dict[str, list[tuple[str, str]]] = {
     OPERATOR: [("can_read", SUBMISSIONS), ("can_create", SUBMISSIONS)],
@@ -26,9 +33,13 @@ ROLES: dict[str, list[tuple[str, str]]] = {
         # the approval triggers the refresh DAG with the approver's own token (REST API v2)
         ("can_read", f"DAG:{REFRESH_DAG}"), ("can_edit", f"DAG:{REFRESH_DAG}"),
         ("can_create", f"DAG Run:{REFRESH_DAG}"), ("can_read", f"DAG Run:{REFRESH_DAG}"),
+        ("can_read", REQUESTS), ("can_edit", REQUESTS),
     ],
+    REQUESTER: [("can_read", REQUESTS), ("can_create", REQUESTS)],
+    DATA_ANALYST: [("can_read", REQUESTS), ("can_edit", REQUESTS)],
+    DATA_ENGINEER: [("can_read", REQUESTS), ("can_edit", REQUESTS)],
     "Admin": [("can_read", SUBMISSIONS), ("can_create", SUBMISSIONS), ("can_read", APPROVALS),
-              ("can_create", APPROVALS)],
+              ("can_create", APPROVALS), ("can_read", REQUESTS), ("can_edit", REQUESTS)],
 }
 
 

@@ -133,6 +133,10 @@ def test_airflow_and_superset_answer_through_nginx_over_https(deployment):
         assert answer.headers["server"] == "nginx"  # no version
         assert answer.headers["strict-transport-security"] == "max-age=3600"  # short: the certificate is self-signed
         assert len(answer.headers.get_list("strict-transport-security")) == 1
+        # the release's Superset environment got the Bahasa Indonesia pack, and a visitor not signed in reads it
+        pack = superset.get("/superset/language_pack/id/")
+        assert pack.status_code == 200
+        assert pack.json()["locale_data"]["superset"]["Apply filters"] == ["Terapkan filter"]
     with _https(deployment, AIRFLOW_NAME) as airflow:
         health = airflow.get("/api/v2/monitor/health").json()
         assert {k: v["status"] for k, v in health.items()} == {

@@ -199,8 +199,8 @@ def take(cur, request_id: int, step_name: str, *, user: str, roles: set[str], ca
             raise RequestError("dasbor yang diterbitkan harus salah satu dasbor di superset_assets (UUID-nya)",
                                "the published dashboard must be one of superset_assets (by its UUID)")
     cur.execute("update audit.permintaan_dasbor set keadaan = %s, diubah_pada = now(), "
-                "dasbor_uuid = case when %s = 'terbit' then %s::uuid else dasbor_uuid end where permintaan_id = %s",
-                (ke.value, ke.value, dasbor_uuid if ke == Keadaan.TERBIT else None, request_id))
+                "dasbor_uuid = coalesce(%s::uuid, dasbor_uuid) where permintaan_id = %s",
+                (ke.value, dasbor_uuid if ke == Keadaan.TERBIT else None, request_id))
     cur.execute("insert into audit.riwayat_permintaan (permintaan_id, dari, ke, oleh, peran, catatan) "
                 "values (%s, %s, %s, %s, %s, %s)", (request_id, keadaan.value, ke.value, user, role, note))
     return ke

@@ -130,3 +130,61 @@ def test_nothing_is_sent_without_an_smtp_host_and_a_failed_send_is_sent_later(se
     assert query(told, "select keadaan, percobaan from audit.surat where keadaan = 'gagal'") == [("gagal", 1)]
     assert notify.flush(told) == {"terkirim": 1} and len(mailbox.wait(1)) == 1
     assert query(told, "select percobaan from audit.surat where keadaan = 'terkirim'") == [(2,)]
+
+
+REQUEST_USERS = [
+    {"username": "bappeda", "email": "bappeda@uji.invalid", "peran": ["Pemohon Dasbor"]},
+    {"username": "kabid", "email": "kabid@uji.invalid", "peran": ["Pemilik Produk"]},
+    {"username": "sekdin", "email": "sekdin@uji.invalid", "peran": ["Pemilik Produk"]},
+    {"username": "analis", "email": "analis@uji.invalid", "peran": ["Analis Data"]},
+    {"username": "insinyur", "email": "insinyur@uji.invalid", "peran": ["Insinyur Data"]},
+    {"username": "kominfo", "email": "kominfo@uji.invalid", "peran": ["Admin"]},
+    {"username": "operator", "email": "operator@uji.invalid", "peran": ["Operator Dinsos"]},
+]
+SECRET = "DEWI SARTIKA 3503014107800001 di RT 1 PULE"  # what a requester might paste: never in a mail
+
+
+def test_each_move_of_a_dashboard_request_is_mailed_to_its_requester_and_who_acts_next(told, mailbox, tmp_path):
+    """Issue 26: the requester and the role that acts next hear of each hand-over, never the one who made it; the
+    mail names who moved which request to which state and links it, without the request's text or notes."""
+    from bansos360 import dashboard_request as flow
+    from bansos360 import sources
+
+    users = tmp_path / "pengguna-permintaan.json"
+    users.write_text(json.dumps(REQUEST_USERS))
+    board = next(iter(flow.published_dashboards()))
+    with psycopg2.connect(told.database_url) as conn:
+        notify.sync_recipients(conn, users)
+        with conn.cursor() as cur:
+            kinds = set(sources.source_kinds(cur))
+            rid = flow.file_request(cur, pemohon="bappeda", instansi="Bappeda", pertanyaan=f"Berapa KPM? {SECRET}",
+                                    pengguna=SECRET, data_diminta=["pkh", flow.DATA_BARU], data_baru=SECRET,
+                                    kinds=kinds, frekuensi="bulanan", akses="by_name", per_kecamatan=True)
+        conn.commit()
+    moves = [("telaah", "kabid", {"Pemilik Produk"}, None), ("terima", "kabid", {"Pemilik Produk"}, SECRET),
+             ("komentar", "bappeda", {"Pemohon Dasbor"}, SECRET),
+             ("rancangan_selesai", "analis", {"Analis Data"}, SECRET),
+             ("terbitkan", "insinyur", {"Insinyur Data"}, SECRET)]
+    expected = [  # (state, recipients) of each mail, in order; the comment moves nothing and is not mailed
+        ("Diajukan", ["kabid@uji.invalid", "sekdin@uji.invalid"]),  # filed: the requester saw it on the page
+        ("Ditelaah", ["bappeda@uji.invalid"]),
+        ("Dirancang", ["analis@uji.invalid", "bappeda@uji.invalid"]),
+        ("Dibangun", ["bappeda@uji.invalid", "insinyur@uji.invalid", "kominfo@uji.invalid"]),
+        ("Terbit", ["bappeda@uji.invalid", "kabid@uji.invalid", "sekdin@uji.invalid"]),
+    ]
+    assert notify.flush(told) == {"terkirim": 1}
+    for step, user, roles, note in moves:
+        with psycopg2.connect(told.database_url) as conn, conn.cursor() as cur:
+            flow.take(cur, rid, step, user=user, roles=roles, catatan=note,
+                      dasbor_uuid=board if step == "terbitkan" else None)
+        notify.flush(told)
+    mails = mailbox.wait(len(expected))
+    assert [(m.subject.rsplit(": ", 1)[1], sorted(m.recipients)) for m in mails] == expected
+    movers = ["bappeda", "kabid", "kabid", "analis", "insinyur"]
+    for mail, mover in zip(mails, movers, strict=True):
+        assert mail.subject.startswith(f"[BANSOS 360] Permintaan dasbor {rid}: ")
+        assert f"oleh {mover} (" in mail.body and f"{PUBLIC}/sop/permintaan/{rid}" in mail.body
+        _private_data_free(mail)
+        assert "Berapa KPM" not in mail.body and "Bappeda" not in mail.body
+    assert notify.flush(told) == {} and len(mailbox.mails) == len(expected)  # nothing twice
+    assert query(told, "select count(*) from audit.surat_permintaan where keadaan = 'terkirim'") == [(5,)]

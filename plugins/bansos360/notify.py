@@ -12,6 +12,11 @@ host set nothing is sent (the changes are marked ``tanpa_smtp`` and never mailed
 submission, its kind, its period or label, its state and the count of findings, and links its page: never a file
 name, a note, a NIK or a name, which may be personal data. A "waits for approval" found already decided when the
 sender comes to it is not mailed (``usang``).
+
+Dashboard requests (the third SOP, docs/requests.md) are told the same way: each move of a request from one state to
+another (``audit.riwayat_permintaan``) is mailed once to its requester and to whoever must act next (``GILIRAN``),
+never to the one who moved it; what became of it is kept in ``audit.surat_permintaan``. The mail says who moved
+which request to which state and links its page: never the request's text or a step's note.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ import json
 import logging
 import smtplib
 import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from pathlib import Path
@@ -38,6 +45,14 @@ SUBJECTS = {
     "terbit": "Pengajuan {id} sudah terbit di dasbor",
 }
 MAX_TRIES = 5
+#: A dashboard request's move to a state is told to its requester and to the roles that act next (docs/requests.md).
+GILIRAN = {
+    "diajukan": {access.PRODUCT_OWNER},
+    "dirancang": {access.DATA_ANALYST},
+    "dibangun": {access.DATA_ENGINEER, "Admin"},
+    "terbit": {access.PRODUCT_OWNER},
+    "ditutup": {access.PRODUCT_OWNER},
+}
 
 
 def sync_recipients(conn, users_file: Path) -> int:
@@ -52,8 +67,29 @@ def sync_recipients(conn, users_file: Path) -> int:
     return len(users)
 
 
-def _next(cur, tried: list[int]) -> tuple | None:
-    """The oldest state change to mail, locked until its outcome is committed (two senders never mail one twice)."""
+@dataclass(frozen=True)
+class Pending:
+    """One state change to mail: its key in its outbox, who is told, the mail, and whether it is outdated."""
+
+    key: int
+    tries: int
+    to: list[str]
+    compose: Callable[[], EmailMessage]
+    stale: bool = False
+
+
+@dataclass(frozen=True)
+class Outbox:
+    """Where one kind of state change waits to be mailed, and the table that records what became of each."""
+
+    name: str
+    pending: Callable[..., Pending | None]  # (cur, settings, tried) -> the next change to mail, locked
+    table: str
+    key: str
+
+
+def _submission_change(cur, settings, tried: list[int]) -> Pending | None:
+    """The oldest submission state change to mail, locked until its outcome is committed (never mailed twice)."""
     cur.execute(
         "select c.state_change_id, c.to_state, c.changed_at, s.submission_id, s.source, "
         "coalesce(s.periode, s.label, s.as_of::text), s.submitted_by, coalesce(m.percobaan, 0), s.state "
@@ -62,7 +98,39 @@ def _next(cur, tried: list[int]) -> tuple | None:
         "where c.to_state = any(%s) and (m.state_change_id is null or (m.keadaan = 'gagal' and m.percobaan < %s)) "
         "and c.state_change_id <> all(%s::bigint[]) order by c.state_change_id limit 1 for update of c skip locked",
         (list(TOLD), MAX_TRIES, tried))
-    return cur.fetchone()
+    row = cur.fetchone()
+    if row is None:
+        return None
+    change, state, at, sid, source, what, uploader, tries, now = row
+    return Pending(change, tries, _recipients(cur, state, uploader),
+                   lambda: message(settings, state, sid, source, what, at, _findings(cur, sid)),
+                   stale=state == "diperiksa" and now != "diperiksa")  # decided already (the shipped reference)
+
+
+def _request_move(cur, settings, tried: list[int]) -> Pending | None:
+    """The oldest move of a dashboard request to mail, locked as a submission's change is."""
+    cur.execute(
+        "select r.riwayat_id, r.permintaan_id, r.ke::text, r.oleh, r.peran, r.pada, p.pemohon, "
+        "coalesce(m.percobaan, 0) "
+        "from audit.riwayat_permintaan r join audit.permintaan_dasbor p using (permintaan_id) "
+        "left join audit.surat_permintaan m using (riwayat_id) "
+        "where r.dari is distinct from r.ke "
+        "and (m.riwayat_id is null or (m.keadaan = 'gagal' and m.percobaan < %s)) "
+        "and r.riwayat_id <> all(%s::bigint[]) order by r.riwayat_id limit 1 for update of r skip locked",
+        (MAX_TRIES, tried))
+    row = cur.fetchone()
+    if row is None:
+        return None
+    move, request_id, state, by, role, at, requester, tries = row
+    cur.execute("select email from audit.pengguna where email is not null and username <> %s "
+                "and (username = %s or peran && %s::text[]) order by username",
+                (by, requester, sorted(GILIRAN.get(state, ()))))
+    to = [r[0] for r in cur.fetchall()]
+    return Pending(move, tries, to, lambda: request_message(settings, request_id, state, by, role, at))
+
+
+OUTBOXES = (Outbox("pengajuan", _submission_change, "audit.surat", "state_change_id"),
+            Outbox("permintaan", _request_move, "audit.surat_permintaan", "riwayat_id"))
 
 
 def _recipients(cur, state: str, uploader: str) -> list[str]:
@@ -102,8 +170,31 @@ def message(settings, state: str, submission_id: int, source: str, what: str | N
         "(masuk dengan akun Anda).",
         f"(English: submission {submission_id} is now \"{state}\"; details on the page above.)",
     ]
+    return _mail(settings, SUBJECTS[state].format(id=submission_id), lines)
+
+
+def request_message(settings, request_id: int, state: str, by: str, role: str, at) -> EmailMessage:
+    """The mail of one move of a dashboard request: who moved it to which state, and the link; never its text."""
+    link = f"{settings.airflow_public_url}/sop/permintaan/{request_id}"
+    lines = [
+        "Yth. Bapak/Ibu,",
+        "",
+        f"Permintaan dasbor {request_id} berstatus \"{kata.keadaan_permintaan(state)}\" sejak {kata.waktu(at)}, "
+        f"dipindahkan oleh {by} ({role}).",
+        kata.arti_permintaan(state),
+        "",
+        f"Buka halamannya: {link}",
+        "",
+        "Surat ini dikirim otomatis oleh BANSOS 360 dan tidak memuat isi permintaan maupun catatannya. Rinciannya ada "
+        "di halaman di atas (masuk dengan akun Anda).",
+        f"(English: dashboard request {request_id} was moved to \"{state}\" by {by}; details on the page above.)",
+    ]
+    return _mail(settings, f"Permintaan dasbor {request_id}: {kata.keadaan_permintaan(state)}", lines)
+
+
+def _mail(settings, subject: str, lines: list[str]) -> EmailMessage:
     mail = EmailMessage()
-    mail["Subject"] = f"[BANSOS 360] {SUBJECTS[state].format(id=submission_id)}"
+    mail["Subject"] = f"[BANSOS 360] {subject}"
     mail["From"] = formataddr(("BANSOS 360", settings.smtp_from))
     mail["Message-ID"] = make_msgid(domain=(settings.smtp_from.rpartition("@")[2] or None))
     mail.set_content("\n".join(lines))
@@ -124,7 +215,7 @@ def _smtp(settings) -> smtplib.SMTP:
 
 
 def flush(settings) -> dict[str, int]:
-    """Mail every state change not mailed yet; what became of them, by outcome.
+    """Mail every state change of a submission or a dashboard request not mailed yet; what became of them, by outcome.
 
     Never raises: a mail that cannot be sent is tried again at the next flush (up to MAX_TRIES), and the error is
     recorded, not thrown.
@@ -134,34 +225,32 @@ def flush(settings) -> dict[str, int]:
         with db.connect(settings) as conn, conn.cursor() as cur:
             server = None
             try:
-                tried: list[int] = []  # one that fails is tried again at the next flush, not in this one
-                while (row := _next(cur, tried)) is not None:
-                    change, state, at, sid, source, what, uploader, tries, now = row
-                    tried.append(change)
-                    to = _recipients(cur, state, uploader)
-                    outcome, error = "terkirim", None
-                    if state == "diperiksa" and now != "diperiksa":
-                        outcome, to = "usang", []  # decided already (the shipped reference is, at init)
-                    elif not settings.smtp_host:
-                        outcome = "tanpa_smtp"
-                    elif not to:
-                        outcome = "tanpa_penerima"
-                    if outcome == "terkirim":
-                        try:
-                            server = server or _smtp(settings)
-                            server.send_message(message(settings, state, sid, source, what, at,
-                                                        _findings(cur, sid)), to_addrs=to)
-                        except (OSError, smtplib.SMTPException) as exc:
-                            outcome, error, server = "gagal", f"{type(exc).__name__}: {exc}"[:500], None
-                            log.warning("mail of submission %s (%s) not sent: %s", sid, state, error)
-                    cur.execute(
-                        "insert into audit.surat (state_change_id, keadaan, penerima, percobaan, galat) "
-                        "values (%s, %s, %s, %s, %s) on conflict (state_change_id) do update set "
-                        "keadaan = excluded.keadaan, penerima = excluded.penerima, percobaan = excluded.percobaan, "
-                        "galat = excluded.galat, pada = now()",
-                        (change, outcome, to, tries + 1, error))
-                    conn.commit()  # each outcome as soon as it is known: a crash never mails one twice
-                    done[outcome] = done.get(outcome, 0) + 1
+                for box in OUTBOXES:
+                    tried: list[int] = []  # one that fails is tried again at the next flush, not in this one
+                    while (item := box.pending(cur, settings, tried)) is not None:
+                        tried.append(item.key)
+                        outcome, error, to = "terkirim", None, item.to
+                        if item.stale:
+                            outcome, to = "usang", []
+                        elif not settings.smtp_host:
+                            outcome = "tanpa_smtp"
+                        elif not to:
+                            outcome = "tanpa_penerima"
+                        if outcome == "terkirim":
+                            try:
+                                server = server or _smtp(settings)
+                                server.send_message(item.compose(), to_addrs=to)
+                            except (OSError, smtplib.SMTPException) as exc:
+                                outcome, error, server = "gagal", f"{type(exc).__name__}: {exc}"[:500], None
+                                log.warning("mail of %s change %s not sent: %s", box.name, item.key, error)
+                        cur.execute(
+                            f"insert into {box.table} ({box.key}, keadaan, penerima, percobaan, galat) "  # noqa: S608
+                            f"values (%s, %s, %s, %s, %s) on conflict ({box.key}) do update set "
+                            "keadaan = excluded.keadaan, penerima = excluded.penerima, percobaan = excluded.percobaan, "
+                            "galat = excluded.galat, pada = now()",
+                            (item.key, outcome, to, item.tries + 1, error))
+                        conn.commit()  # each outcome as soon as it is known: a crash never mails one twice
+                        done[outcome] = done.get(outcome, 0) + 1
             finally:
                 if server is not None:
                     server.quit()

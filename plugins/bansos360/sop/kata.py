@@ -27,6 +27,22 @@ KEADAAN = {
               "Insinyur Kominfo sudah dapat melihatnya di Airflow."),
 }
 
+#: Each state of a dashboard request (docs/requests.md): its name and what it means for the reader.
+KEADAAN_PERMINTAAN = {
+    "diajukan": ("Diajukan", "Permintaan menunggu telaah pemilik produk (atau keterangan tambahan dari pemohon)."),
+    "ditelaah": ("Ditelaah", "Pemilik produk sedang menelaah permintaan ini: diterima, ditolak dengan alasan, atau "
+                 "dikembalikan untuk keterangan tambahan."),
+    "dirancang": ("Dirancang", "Diterima: analis data merancang dasbornya bersama pemohon (pemohon dapat memberi "
+                  "komentar)."),
+    "dibangun": ("Dibangun", "Rancangan disepakati: insinyur data membangun mart dan dasbornya."),
+    "terbit": ("Terbit", "Dasbor sudah terbit; tautannya ada di halaman permintaan."),
+    "ditutup": ("Ditutup", "Permintaan ditolak atau ditarik pemohonnya; alasannya ada di riwayat."),
+}
+
+FREKUENSI = {"harian": "Harian", "mingguan": "Mingguan", "bulanan": "Bulanan", "triwulanan": "Triwulanan",
+             "semesteran": "Semesteran", "tahunan": "Tahunan", "sekali": "Sekali saja"}
+AKSES = {"agregat": "Angka agregat saja (tanpa nama)", "by_name": "By name by address (nama dan NIK)"}
+
 TINGKAT = {"error": "Galat", "warning": "Peringatan", "info": "Info"}
 
 TAHAP = {
@@ -118,6 +134,16 @@ def arti_keadaan(state: str) -> str:
     return KEADAAN.get(state, ("", ""))[1]
 
 
+def keadaan_permintaan(state: str) -> str:
+    """A dashboard request's state, as its pages name it."""
+    return KEADAAN_PERMINTAAN.get(state, (state, ""))[0]
+
+
+def arti_permintaan(state: str) -> str:
+    """A dashboard request's state, explained in one line."""
+    return KEADAAN_PERMINTAAN.get(state, ("", ""))[1]
+
+
 def tindakan(finding: dict) -> str:
     """What the reader should do about a finding (its code, else its stage and level)."""
     code, stage, level = finding.get("kode"), finding.get("tahap"), finding.get("tingkat")
@@ -127,4 +153,6 @@ def tindakan(finding: dict) -> str:
 
 FILTERS = {"angka": angka, "persen": persen, "ukuran": ukuran, "waktu": waktu, "keadaan": keadaan,
            "arti_keadaan": arti_keadaan, "tindakan": tindakan, "tingkat": lambda v: TINGKAT.get(v, v),
-           "tahap": lambda v: TAHAP.get(v, v)}
+           "tahap": lambda v: TAHAP.get(v, v), "keadaan_permintaan": keadaan_permintaan,
+           "arti_permintaan": arti_permintaan, "frekuensi": lambda v: FREKUENSI.get(v, v),
+           "akses": lambda v: AKSES.get(v, v)}

@@ -1,5 +1,6 @@
 """The third SOP's flow (bansos360.dashboard_request) in PostgreSQL: states, who may take which step, the history,
-and a publication that must name a dashboard of the assets. The pages and mails build on this (issue 26)."""
+and a publication that must name a dashboard of the assets (issue 26). The pages and mails are tested in
+tests/test_sop_airflow.py and tests/test_notify.py."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import pytest
 
 from bansos360 import access, sources
 from bansos360.dashboard_request import (
+    ACCESS,
     DATA_BARU,
+    FREQUENCIES,
     STEPS,
     Keadaan,
     RequestError,
@@ -21,6 +24,7 @@ from bansos360.dashboard_request import (
     store_sketch,
     take,
 )
+from bansos360.sop import kata
 
 PO, ANALYST, ENGINEER, REQUESTER = ({access.PRODUCT_OWNER}, {access.DATA_ANALYST}, {access.DATA_ENGINEER},
                                     {access.REQUESTER})
@@ -44,6 +48,18 @@ def test_the_states_are_one_enum_in_python_and_postgresql(cur):
     cur.execute("select enum_range(null::audit.keadaan_permintaan)::text[]")
     assert cur.fetchone()[0] == [k.value for k in Keadaan]
     assert {s.ke for s in STEPS.values()} - {None} <= set(Keadaan)
+    assert set(kata.KEADAAN_PERMINTAAN) == set(Keadaan)  # every state has its name and line on the pages
+
+
+def test_the_frequencies_and_access_classes_offered_are_the_ones_postgresql_accepts(cur):
+    for frekuensi in FREQUENCIES:
+        for akses in ACCESS:
+            _file(cur, frekuensi=frekuensi, akses=akses)
+    cur.execute("savepoint luar")
+    with pytest.raises(psycopg2.errors.CheckViolation):  # the database's own barrier, under the bilingual refusal
+        cur.execute("insert into audit.permintaan_dasbor (pemohon, instansi, pertanyaan, pengguna, data_diminta, "
+                    "frekuensi, akses, per_kecamatan) values ('x', 'x', 'x', 'x', '{pkh}', 'kadang', 'agregat', false)")
+    cur.execute("rollback to savepoint luar")
 
 
 def test_a_request_goes_through_the_four_parties_to_a_dashboard_of_the_assets(cur):

@@ -4,7 +4,8 @@ Airflow runs for real (api-server, scheduler, dag-processor, triggerer; LocalExe
 PostgreSQL), started once for this module on the session's embedded server. The tests run in file order and
 build on each other: the synthetic lake goes in through the upload page (over HTTP, and its last file in a
 real browser), is approved on the approval page, is processed by the DAGs, and `bansos360 figures` must then
-equal the generator's ground truth; the negative paths follow. Screenshots go to ``artifacts/screenshots``.
+equal the generator's ground truth; the negative paths follow, then a dashboard request through its four parties
+(the third SOP). Screenshots go to ``artifacts/screenshots``.
 """
 
 from __future__ import annotations
@@ -498,6 +499,232 @@ def test_airflow_clean_prunes_old_runs_and_task_logs(airflow):
         cur.execute("select count(*) from task_instance where dag_id = 'bansos360_refresh' and run_id = %s",
                     (runs[0],))
         assert cur.fetchone()[0] == 0
+
+
+# --- the third SOP: dashboard requests (issue 26) ------------------------------------------------------------
+
+REQUEST_SECRET = "DEWI SARTIKA 3503014107800001"  # pasted into a request by mistake: on its page, never in a mail
+
+
+def _request_id(page) -> int:
+    return int(re.search(r"/sop/permintaan/(\d+)", page.url).group(1))
+
+
+def _step(page, name: str, note: str = "", dashboard: str | None = None) -> None:
+    """Take one step on a request's page, as its user would: a note, perhaps a dashboard, then the step's button."""
+    page.fill("#catatan", note)
+    if dashboard is not None:
+        page.select_option("#dasbor-pilih", dashboard)
+    page.click(f"#langkah-{name}")
+    page.wait_for_load_state()
+
+
+def _offered(page) -> list[str]:
+    buttons = page.locator("#langkah button[name=langkah]")
+    return [buttons.nth(i).get_attribute("value") for i in range(buttons.count())]
+
+
+def _file_in_browser(page, airflow, question: str, sketch: Path | None = None) -> int:
+    page.goto(f"{airflow.airflow_url}/sop/")
+    page.click("#ajukan")
+    page.fill("#instansi", "Bappeda")
+    page.fill("#pertanyaan", question)
+    page.fill("#pengguna", "Bidang Sosial Budaya Bappeda")
+    page.check("#data-pkh")
+    page.check("#data-data_baru")
+    page.fill("#data_baru", "Data stunting Dinas Kesehatan per desa")
+    page.select_option("#frekuensi", "triwulanan")
+    page.check("#akses-agregat")
+    page.check("#per_kecamatan")
+    if sketch:
+        page.set_input_files("#sketsa", str(sketch))
+    page.click("#permintaan button[type=submit]")
+    page.wait_for_url(re.compile(r".*/sop/permintaan/\d+\?pesan=.*"))
+    return _request_id(page)
+
+
+def test_a_dashboard_request_goes_through_the_four_parties_in_the_browser(airflow, mailbox, tmp_path):
+    """Issue 26 end to end in Chromium: a requester files with a sketch, the product owner reviews and accepts, the
+    requester comments, the analyst agrees the design, the engineer publishes it as a dashboard of superset_assets;
+    the status page shows each step and the dashboard's link; a requester cannot decide on their own request; a
+    rejection keeps its reason; every hand-over is mailed without the request's text."""
+    import yaml
+    from playwright.sync_api import sync_playwright
+
+    sketch = tmp_path / "sketsa.png"
+    sketch.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(2000))
+    boards = {str(d["uuid"]): d for d in (yaml.safe_load(f.read_text())
+                                          for f in sorted((REPO / "superset_assets" / "dashboards").glob("*.yaml")))}
+    board = next(b for b in boards.values() if b["slug"] == "kpm-desil")
+    question = f"Berapa KPM PKH per desa yang tidak masuk desil 1-4? Contoh: {REQUEST_SECRET}"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    mails_before = len(mailbox.mails)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            def user(name: str):
+                page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+                _login(page, airflow, name)
+                return page
+
+            requester = user("bappeda")
+            # the menu offers the request pages and nothing of the other SOPs
+            assert requester.locator("#ajukan").count() == 1
+            assert requester.locator("header a[href='/sop/unggah'], header a[href='/sop/status']").count() == 0
+            rid = _file_in_browser(requester, airflow, question, sketch)
+            assert requester.get_attribute("h1 .state", "data-state") == "diajukan"
+            assert _offered(requester) == ["tarik", "komentar"]
+            assert requester.inner_text("#pertanyaan") == question
+            requester.screenshot(path=str(SCREENSHOTS / "8-permintaan-diajukan.png"), full_page=True)
+
+            owner = user("kabid")
+            # the product owner's own request: neither offered nor accepted when forced
+            own = _file_in_browser(owner, airflow, "Sebaran lansia tunggal per kecamatan")
+            assert "telaah" not in _offered(owner) and "tolak" not in _offered(owner)
+            forced = _post_step(airflow, "kabid", own, "telaah")
+            assert forced.status_code == 400 and "sendiri" in forced.text and "own request" in forced.text
+            # the weekly review: open requests by state, oldest first, with their days in the state
+            owner.goto(f"{airflow.airflow_url}/sop/permintaan")
+            assert owner.locator(f"#keadaan-diajukan #permintaan-{rid} td.hari").inner_text() == "0"
+            owner.screenshot(path=str(SCREENSHOTS / "9-permintaan-daftar.png"), full_page=True)
+            owner.click(f"#permintaan-{rid} a")
+            assert _offered(owner) == ["telaah", "tolak", "komentar"]
+            _step(owner, "telaah")
+            assert owner.get_attribute("h1 .state", "data-state") == "ditelaah"
+            _step(owner, "terima", "Masuk rencana triwulan I")
+            assert owner.get_attribute("h1 .state", "data-state") == "dirancang"
+
+            requester.goto(f"{airflow.airflow_url}/sop/permintaan/{rid}")
+            assert _offered(requester) == ["komentar"]
+            _step(requester, "komentar", "Mohon tambahkan peta per desa")
+
+            analyst = user("analis")
+            analyst.goto(f"{airflow.airflow_url}/sop/permintaan/{rid}")
+            assert _offered(analyst) == ["rancangan_selesai", "komentar"]
+            shown = analyst.request.get(airflow.airflow_url + analyst.get_attribute("#sketsa", "href"))
+            assert shown.headers["content-type"] == "image/png" and shown.body() == sketch.read_bytes()
+            _step(analyst, "rancangan_selesai", "Rancangan: peta desa dan tabel KPM di luar desil 1-4")
+
+            engineer = user("kominfo")
+            engineer.goto(f"{airflow.airflow_url}/sop/permintaan/{rid}")
+            assert _offered(engineer) == ["kembali_ke_rancangan", "terbitkan", "komentar"]
+            _step(engineer, "terbitkan")  # no dashboard chosen: refused, the request stays
+            assert "UUID" in engineer.inner_text("#galat")
+            assert engineer.get_attribute("h1 .state", "data-state") == "dibangun"
+            _step(engineer, "terbitkan", "Terbit di dasbor ringkasan", dashboard=str(board["uuid"]))
+            assert engineer.get_attribute("h1 .state", "data-state") == "terbit"
+            assert engineer.get_attribute("#dasbor a", "href") == \
+                f"{airflow.superset_public_url}/superset/dashboard/{board['slug']}/"
+            assert engineer.inner_text("#dasbor a") == board["dashboard_title"]
+            engineer.screenshot(path=str(SCREENSHOTS / "10-permintaan-terbit.png"), full_page=True)
+
+            # the requester's status page: every step, by whom, as which role, with its note
+            requester.goto(f"{airflow.airflow_url}/sop/permintaan/{rid}")
+            rows = requester.locator("#riwayat tbody tr")
+            history = [[c.strip() for c in rows.nth(i).inner_text().split("\t")] for i in range(rows.count())]
+            assert [(h[2], h[3], h[4]) for h in history] == [
+                ("Diajukan", "bappeda", "Pemohon Dasbor"), ("Ditelaah", "kabid", "Pemilik Produk"),
+                ("Dirancang", "kabid", "Pemilik Produk"), ("Dirancang (komentar)", "bappeda", "Pemohon Dasbor"),
+                ("Dibangun", "analis", "Analis Data"), ("Terbit", "kominfo", "Admin")], history
+            assert requester.get_attribute("#dasbor a", "href").endswith(f"/superset/dashboard/{board['slug']}/")
+            assert _offered(requester) == []
+
+            # a rejection needs a reason and keeps it
+            rejected = _file_in_browser(requester, airflow, "Daftar penerima per RT")
+            owner.goto(f"{airflow.airflow_url}/sop/permintaan/{rejected}")
+            _step(owner, "tolak")
+            assert "catatan" in owner.inner_text("#galat")
+            _step(owner, "tolak", "Sudah dijawab dasbor 3 (per desa); per RT tidak tersedia di DTKS")
+            assert owner.get_attribute("h1 .state", "data-state") == "ditutup"
+            requester.goto(f"{airflow.airflow_url}/sop/permintaan/{rejected}")
+            assert "per RT tidak tersedia di DTKS" in requester.inner_text("#riwayat")
+            requester.goto(f"{airflow.airflow_url}/sop/permintaan")
+            assert requester.locator(f"#selesai #permintaan-{rejected} .state").get_attribute("data-state") == \
+                "ditutup"
+            assert requester.locator(f"#permintaan-{own}").count() == 0  # another's request is not listed
+            _request_pages_fit_a_phone(browser, airflow, rid)
+        finally:
+            browser.close()
+    _requester_gets_nothing_else(airflow, own)
+    _a_bad_request_is_refused_and_leaves_nothing(airflow)
+    _hand_overs_were_mailed_without_the_request(mailbox, airflow, rid, mails_before)
+
+
+def _post_step(airflow, user: str, rid: int, step: str, note: str = "") -> httpx.Response:
+    with _sop(airflow, user) as sop:
+        return sop.http.post(f"/sop/permintaan/{rid}", data={"csrf": sop.csrf(), "langkah": step, "catatan": note})
+
+
+def _requester_gets_nothing_else(airflow, others: int) -> None:
+    """The requester role grants the request pages and nothing else of Airflow or the SOP pages."""
+    with _sop(airflow, "bappeda") as requester:
+        for path in ("/sop/unggah", "/sop/persetujuan", "/sop/status", "/sop/status/1"):
+            assert requester.http.get(path).status_code == 403, path
+        assert requester.http.get(f"/sop/permintaan/{others}").status_code == 404  # the product owner's own
+        for path in ("/api/v2/dags", "/api/v2/dags/bansos360_refresh/dagRuns", "/api/v2/connections",
+                     "/api/v2/variables", "/api/v2/pools", "/auth/fab/v1/users", "/auth/fab/v1/roles"):
+            assert requester.http.get(path).status_code == 403, path
+        answer = requester.http.post("/api/v2/dags/bansos360_refresh/dagRuns",
+                                     json={"dag_run_id": "pemohon", "logical_date": None, "conf": {}})
+        assert answer.status_code == 403, answer.text
+    with _sop(airflow, "operator") as operator:  # no request role: no request page
+        assert operator.http.get("/sop/permintaan").status_code == 403
+        assert operator.http.get(f"/sop/permintaan/{others}").status_code == 403
+        assert _post_step(airflow, "operator", others, "telaah").status_code == 403
+
+
+def _a_bad_request_is_refused_and_leaves_nothing(airflow) -> None:
+    """A sketch that is not an image or a PDF, or a request without its question, is refused with a bilingual
+    message naming what is wrong; no request is recorded and no file is kept."""
+    def count() -> tuple[int, int]:
+        import psycopg2
+
+        with psycopg2.connect(airflow.database_url) as conn, conn.cursor() as cur:
+            cur.execute("select count(*) from audit.permintaan_dasbor")
+            rows = cur.fetchone()[0]
+        folder = airflow.home / "permintaan"
+        return rows, len(list(folder.iterdir())) if folder.exists() else 0
+
+    before = count()
+    form = {"instansi": "Dinas Kesehatan", "pertanyaan": "Stunting per desa", "pengguna": "Bidang Kesmas",
+            "data": ["dtks"], "frekuensi": "bulanan", "akses": "agregat"}
+    with _sop(airflow, "bappeda") as requester:
+        for fields, sketch, words in (({}, ("sketsa.exe", b"MZ\x90\0program"), ("PNG", "PDF", "sketch")),
+                                      ({"pertanyaan": " "}, None, ("belum diisi: pertanyaan", "not filled in")),
+                                      ({"data": ["bpjs"]}, None, ("tidak dikenal: bpjs", "unknown data"))):
+            answer = requester.http.post("/sop/permintaan", data={"csrf": requester.csrf(), **form, **fields},
+                                         files={"sketsa": sketch} if sketch else None)
+            assert answer.status_code == 400, (fields, answer.status_code)
+            alert = re.search(r'role="alert" id="galat">([^<]+)<', answer.text).group(1)
+            assert " / " in alert and all(w in alert for w in words), alert
+        assert requester.http.post("/sop/permintaan", data={"csrf": "palsu", **form}).status_code == 403
+    assert count() == before
+
+
+def _hand_overs_were_mailed_without_the_request(mailbox, airflow, rid: int, before: int) -> None:
+    link = f"{airflow.airflow_url}/sop/permintaan/{rid}"
+    mine = [m for m in mailbox.mails[before:] if link in m.body]
+    told = [(m.subject.rsplit(": ", 1)[1], sorted(m.recipients)) for m in mine]
+    assert told == [
+        ("Diajukan", ["kabid@demo.invalid"]), ("Ditelaah", ["bappeda@demo.invalid"]),
+        ("Dirancang", ["analis@demo.invalid", "bappeda@demo.invalid"]),
+        ("Dibangun", ["bappeda@demo.invalid", "kominfo@demo.invalid"]),
+        ("Terbit", ["bappeda@demo.invalid", "kabid@demo.invalid"])], told
+    for mail in mailbox.mails[before:]:
+        text = f"{mail.subject}\n{mail.body}"
+        assert "DEWI" not in text and not re.search(r"\d{16}", text) and "KPM PKH" not in text, text
+        assert "peta per desa" not in text and "per RT" not in text and "Bappeda" not in text, text
+    (SCREENSHOTS / "11-surel-permintaan.txt").write_text(f"{mine[-1].subject}\n\n{mine[-1].body}")
+
+
+def _request_pages_fit_a_phone(browser, airflow, rid: int) -> None:
+    phone = browser.new_context(viewport={"width": 360, "height": 640}).new_page()
+    _login(phone, airflow, "bappeda")
+    for path in ("/sop/permintaan/baru", "/sop/permintaan", f"/sop/permintaan/{rid}"):
+        phone.goto(airflow.airflow_url + path)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, (path, width)
+    phone.context.close()
 
 
 def test_while_an_upgrade_runs_the_pages_refuse_uploads_and_approvals(airflow):

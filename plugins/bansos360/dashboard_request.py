@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bansos360 import access
+from bansos360.sop import kata
 
 
 class Keadaan(enum.StrEnum):
@@ -32,8 +33,8 @@ class Keadaan(enum.StrEnum):
 
 OPEN = (Keadaan.DIAJUKAN, Keadaan.DITELAAH, Keadaan.DIRANCANG, Keadaan.DIBANGUN)
 DATA_BARU = "data_baru"  # data the warehouse does not hold yet, described by the requester
-FREQUENCIES = ("harian", "mingguan", "bulanan", "triwulanan", "semesteran", "tahunan", "sekali")
-ACCESS = ("agregat", "by_name")
+FREQUENCIES = tuple(kata.FREKUENSI)  # the migration's check constraints hold the same lists
+ACCESS = tuple(kata.AKSES)
 ENGINEERS = frozenset({access.DATA_ENGINEER, "Admin"})  # Admin is the Kominfo engineer (docs/airflow.md)
 SKETCH_LIMIT = 5 << 20
 SKETCH_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg", b"%PDF-": "application/pdf"}
@@ -87,6 +88,16 @@ def published_dashboards() -> dict[str, str]:
 
     return {str(f["uuid"]): f["dashboard_title"] for name, f in superset_sync.asset_files().items()
             if name.startswith("dashboards/")}
+
+
+def dashboard_url(public_url: str, dasbor_uuid: str | None) -> tuple[str, str] | None:
+    """A published request's dashboard: its title and its address on the public Superset site."""
+    from bansos360 import superset_sync
+
+    for name, f in superset_sync.asset_files().items():
+        if name.startswith("dashboards/") and str(f["uuid"]) == str(dasbor_uuid):
+            return f["dashboard_title"], f"{public_url}/superset/dashboard/{f.get('slug') or f['uuid']}/"
+    return None
 
 
 def sketch_type(data: bytes) -> str:
@@ -206,19 +217,33 @@ def take(cur, request_id: int, step_name: str, *, user: str, roles: set[str], ca
     return ke
 
 
-def open_requests(cur) -> list[dict]:
+FIELDS = ("permintaan_id", "keadaan", "pemohon", "instansi", "pertanyaan", "pengguna", "data_diminta", "data_baru",
+          "frekuensi", "akses", "per_kecamatan", "sketsa_sha256", "sketsa_nama", "sketsa_jenis", "dasbor_uuid",
+          "dibuat_pada", "diubah_pada", "sejak", "hari_di_keadaan")
+
+
+def listing(cur, pemohon: str | None = None, request_id: int | None = None) -> list[dict]:
+    """Requests (all, one requester's, or one), oldest first, with when they entered their state and the days since."""
+    cur.execute(
+        "select p.permintaan_id, p.keadaan::text, p.pemohon, p.instansi, p.pertanyaan, p.pengguna, p.data_diminta, "
+        "       p.data_baru, p.frekuensi, p.akses, p.per_kecamatan, p.sketsa_sha256, p.sketsa_nama, p.sketsa_jenis, "
+        "       p.dasbor_uuid::text, p.dibuat_pada, p.diubah_pada, coalesce(max(r.pada), p.dibuat_pada), "
+        "       extract(day from now() - coalesce(max(r.pada), p.dibuat_pada))::int "
+        "from audit.permintaan_dasbor p left join audit.riwayat_permintaan r "
+        "  on r.permintaan_id = p.permintaan_id and r.ke = p.keadaan and r.dari is distinct from r.ke "
+        "where (%(pemohon)s::text is null or p.pemohon = %(pemohon)s) "
+        "  and (%(id)s::bigint is null or p.permintaan_id = %(id)s) "
+        "group by p.permintaan_id order by p.dibuat_pada, p.permintaan_id",
+        {"pemohon": pemohon, "id": request_id})
+    return [dict(zip(FIELDS, r, strict=True)) for r in cur.fetchall()]
+
+
+def open_requests(cur, pemohon: str | None = None) -> list[dict]:
     """Every request not yet published or closed, oldest first, with its days in its current state.
 
     The product owner's weekly review.
     """
-    cur.execute(
-        "select p.permintaan_id, p.keadaan::text, p.pemohon, p.instansi, p.dibuat_pada, "
-        "       extract(day from now() - coalesce(max(r.pada), p.dibuat_pada))::int as hari "
-        "from audit.permintaan_dasbor p left join audit.riwayat_permintaan r "
-        "  on r.permintaan_id = p.permintaan_id and r.ke = p.keadaan and r.dari is distinct from r.ke "
-        "where p.keadaan not in ('terbit', 'ditutup') group by p.permintaan_id order by p.dibuat_pada")
-    names = ["permintaan_id", "keadaan", "pemohon", "instansi", "dibuat_pada", "hari_di_keadaan"]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    return [r for r in listing(cur, pemohon) if r["keadaan"] in OPEN]
 
 
 def history(cur, request_id: int) -> list[dict]:

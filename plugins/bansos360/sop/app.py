@@ -1,16 +1,14 @@
 """The SOP pages: upload (operators), approval (the product owner), status (everyone signed in).
 
-Served inside Airflow's API server (``plugins/sop_plugin.py``), so the login is Airflow's own (FAB auth
-manager) and permissions are FAB permissions on the resources of ``bansos360.access``. An approval triggers
-the refresh DAG through Airflow's REST API v2 with the approver's own token, so Airflow records who started
-the run. Forms carry a token tied to the signed-in session (CSRF).
+The dashboard requests, the third SOP, have their pages in ``permintaan.py``. Served inside Airflow's API server
+(``plugins/sop_plugin.py``), so the login is Airflow's own (FAB auth manager) and permissions are FAB permissions on
+the resources of ``bansos360.access`` (``web.py``). An approval triggers the refresh DAG through Airflow's REST API
+v2 with the approver's own token, so Airflow records who started the run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import logging
 import re
 import secrets
@@ -20,87 +18,21 @@ from typing import Annotated
 from urllib.parse import quote
 
 import httpx
-from fastapi import Depends, FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from bansos360 import access, audit, config, db, inbox, intake, notify, quality_report, raw_gate, sources, upgrade_pause
-from bansos360.sop import kata
+from bansos360.sop import kata, permintaan
 from bansos360.sop.guard import UploadLimit
+from bansos360.sop.web import PREFIX, NotSignedIn, SignedDep, check_csrf, forbid, page
 
 log = logging.getLogger(__name__)
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-TEMPLATES.env.filters.update(kata.FILTERS)
-PREFIX = "/sop"
-COOKIE = "_token"
 NAME_RE = re.compile(r"[^A-Za-z0-9._ ()-]+")
 
 app = FastAPI(title="BANSOS 360 — SOP", docs_url=None, redoc_url=None, openapi_url=None)
 app.add_middleware(UploadLimit)  # an oversized upload is refused before its body is read
-
-
-class Signed:
-    """The signed-in user, their token and what they may do."""
-
-    def __init__(self, user, token: str):
-        from airflow.api_fastapi.app import get_auth_manager
-
-        manager = get_auth_manager()
-        self.user, self.token = user, token
-        self.name = user.get_name()
-
-        def may(method: str, resource: str) -> bool:
-            return manager.is_authorized_custom_view(method=method, resource_name=resource, user=user)
-
-        self.can_read = may("GET", access.SUBMISSIONS)
-        self.can_upload = may("POST", access.SUBMISSIONS)
-        self.can_see_approvals = may("GET", access.APPROVALS)
-        self.can_approve = may("POST", access.APPROVALS)
-
-    @property
-    def csrf(self) -> str:
-        """The form token for this session."""
-        return csrf_for(self.token)
-
-
-def _secret() -> bytes:
-    from airflow.configuration import conf
-
-    return (conf.get("api", "secret_key", fallback="") or "bansos360").encode()
-
-
-def csrf_for(token: str) -> str:
-    """The form token tied to a session token (an HMAC under the API secret key)."""
-    return hmac.new(_secret(), token.encode(), hashlib.sha256).hexdigest()[:40]
-
-
-class NotSignedIn(Exception):
-    """No valid session: pages redirect to the login, form posts are refused."""
-
-
-def _token(request: Request) -> str | None:
-    auth = request.headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        return auth[7:].strip()
-    return request.cookies.get(COOKIE)
-
-
-async def signed_in(request: Request) -> Signed:
-    """The user of a request (bearer token or Airflow's session cookie), or ``NotSignedIn``."""
-    from airflow.api_fastapi.app import get_auth_manager
-
-    token = _token(request)
-    if not token:
-        raise NotSignedIn
-    try:
-        user = await get_auth_manager().get_user_from_token(token)
-    except Exception:  # expired or forged token: same answer as none
-        raise NotSignedIn from None
-    return Signed(user, token)
-
-
-SignedDep = Annotated[Signed, Depends(signed_in)]
+app.include_router(permintaan.router, prefix="/permintaan")  # the third SOP: dashboard requests
 
 
 @app.exception_handler(NotSignedIn)
@@ -112,26 +44,10 @@ async def _to_login(request: Request, exc: NotSignedIn) -> Response:
     return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)), status_code=303)
 
 
-def _forbid(allowed: bool) -> None:
-    if not allowed:
-        raise HTTPException(403, "Tidak berwenang / not allowed")
-
-
-def _check_csrf(who: Signed, token: str) -> None:
-    if not hmac.compare_digest(token or "", who.csrf):
-        raise HTTPException(403, "Token formulir tidak sah; muat ulang halaman / invalid form token; reload the page")
-
-
-def _page(request: Request, name: str, who: Signed, status_code: int = 200, **ctx) -> HTMLResponse:
-    return TEMPLATES.TemplateResponse(request, name, {"who": who, "prefix": PREFIX,
-                                                      "jeda": upgrade_pause.notice(config.load()), **ctx},
-                                      status_code=status_code)
-
-
 @app.get("/", response_class=HTMLResponse)
 def menu(request: Request, who: SignedDep) -> HTMLResponse:
     """The menu page: links to what this user may do."""
-    return _page(request, "menu.html", who)
+    return page(request, "menu.html", who)
 
 
 # --- upload ---------------------------------------------------------------------------------------------------
@@ -145,8 +61,8 @@ def _kinds() -> list[sources.SourceKind]:
 @app.get("/unggah", response_class=HTMLResponse)
 def upload_form(request: Request, who: SignedDep) -> HTMLResponse:
     """The upload page (operators)."""
-    _forbid(who.can_upload)
-    return _page(request, "unggah.html", who, kinds=_kinds(), error=None, **_limit())
+    forbid(who.can_upload)
+    return page(request, "unggah.html", who, kinds=_kinds(), error=None, **_limit())
 
 
 def _limit() -> dict:
@@ -167,11 +83,11 @@ def upload(request: Request, who: SignedDep, berkas: Annotated[UploadFile, File(
            periode: Annotated[str, Form()] = "", label: Annotated[str, Form()] = "",
            per_tanggal: Annotated[str, Form()] = "") -> Response:
     """Put an uploaded file in the inbox (the intake DAG registers it and runs the raw gate)."""
-    _forbid(who.can_upload)
-    _check_csrf(who, csrf)
+    forbid(who.can_upload)
+    check_csrf(who, csrf)
     # nothing goes into the inbox while an upgrade migrates the databases
     if paused := upgrade_pause.notice(config.load()):
-        return _page(request, "unggah.html", who, status_code=503, kinds=_kinds(), error=paused, **_limit())
+        return page(request, "unggah.html", who, status_code=503, kinds=_kinds(), error=paused, **_limit())
     kind = next((k for k in _kinds() if k.kind == sumber), None)
     error = None
     if kind is None:
@@ -184,7 +100,7 @@ def upload(request: Request, who: SignedDep, berkas: Annotated[UploadFile, File(
     elif per_tanggal and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", per_tanggal):
         error = "Tanggal harus berbentuk YYYY-MM-DD / the date must be YYYY-MM-DD"
     if error:
-        return _page(request, "unggah.html", who, status_code=400, kinds=_kinds(), error=error, **_limit())
+        return page(request, "unggah.html", who, status_code=400, kinds=_kinds(), error=error, **_limit())
     settings = config.load()
     segment = periode if kind.needs_periode else label if kind.needs_label else per_tanggal
     folder = settings.inbox / kind.kind / segment if segment else settings.inbox / kind.kind
@@ -208,7 +124,7 @@ def upload(request: Request, who: SignedDep, berkas: Annotated[UploadFile, File(
 @app.get("/unggah/{row_id}", response_class=HTMLResponse)
 def upload_result(request: Request, row_id: int, who: SignedDep) -> HTMLResponse:
     """One upload: waiting for the raw gate, then its answer."""
-    _forbid(who.can_read)
+    forbid(who.can_read)
     with db.connect(config.load()) as conn, conn.cursor() as cur:
         cur.execute("select relative_path, original_name, uploaded_by, uploaded_at, submission_id "
                     "from audit.kotak_masuk where kotak_masuk_id = %s", (row_id,))
@@ -216,7 +132,7 @@ def upload_result(request: Request, row_id: int, who: SignedDep) -> HTMLResponse
         if row is None:
             raise HTTPException(404, "Unggahan tidak ada / no such upload")
         sub = audit.status(cur, row[4])[0] if row[4] else None
-    return _page(request, "unggah_hasil.html", who, upload=dict(zip(
+    return page(request, "unggah_hasil.html", who, upload=dict(zip(
         ("path", "original_name", "by", "at", "submission_id"), row, strict=True)), sub=sub)
 
 
@@ -231,20 +147,20 @@ def _nik_share(sub: dict) -> str:
 @app.get("/persetujuan", response_class=HTMLResponse)
 def approvals(request: Request, who: SignedDep, pesan: str = "") -> HTMLResponse:
     """The approval page: checked submissions with their profiles (product owner)."""
-    _forbid(who.can_see_approvals)
+    forbid(who.can_see_approvals)
     with db.connect(config.load()) as conn, conn.cursor() as cur:
         subs = [s for s in audit.status(cur) if s["state"] == audit.State.DIPERIKSA]
     for s in subs:
         s["nik_sah"] = _nik_share(s)
-    return _page(request, "persetujuan.html", who, subs=subs, pesan=pesan)
+    return page(request, "persetujuan.html", who, subs=subs, pesan=pesan)
 
 
 def trigger_refresh(settings, token: str, submission_id: int, by: str, note: str) -> str:
     """Start the refresh DAG for a submission through Airflow's REST API v2, as the approver."""
     run_id = f"persetujuan__{submission_id}__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
-    page = f"[Pengajuan {submission_id}]({PREFIX}/status/{submission_id})"  # the run's note links back
+    link = f"[Pengajuan {submission_id}]({PREFIX}/status/{submission_id})"  # the run's note links back
     body = {"dag_run_id": run_id, "logical_date": None, "conf": {"submission_id": submission_id},
-            "note": (f"{page} disetujui oleh {by}: {note}" if note else f"{page} disetujui oleh {by}")[:1000]}
+            "note": (f"{link} disetujui oleh {by}: {note}" if note else f"{link} disetujui oleh {by}")[:1000]}
     answer = httpx.post(f"{settings.airflow_url}/api/v2/dags/{access.REFRESH_DAG}/dagRuns", json=body,
                         headers={"Authorization": f"Bearer {token}"}, timeout=30)
     if answer.status_code >= 300:
@@ -256,8 +172,8 @@ def trigger_refresh(settings, token: str, submission_id: int, by: str, note: str
 def decide(submission_id: int, who: SignedDep, keputusan: Annotated[str, Form()], csrf: Annotated[str, Form()],
            catatan: Annotated[str, Form()] = "") -> Response:
     """Approve (and start the refresh DAG) or reject one submission."""
-    _forbid(who.can_approve)
-    _check_csrf(who, csrf)
+    forbid(who.can_approve)
+    check_csrf(who, csrf)
     if paused := upgrade_pause.notice(config.load()):
         return RedirectResponse(f"{PREFIX}/persetujuan?pesan={quote(paused)}", status_code=303)
     settings = config.load()
@@ -294,30 +210,30 @@ def decide(submission_id: int, who: SignedDep, keputusan: Annotated[str, Form()]
 @app.get("/status", response_class=HTMLResponse)
 def status_list(request: Request, who: SignedDep) -> HTMLResponse:
     """Every submission, newest first."""
-    _forbid(who.can_read)
+    forbid(who.can_read)
     with db.connect(config.load()) as conn, conn.cursor() as cur:
         subs = list(reversed(audit.status(cur)))
-    return _page(request, "status.html", who, subs=subs, keadaan_semua=list(kata.KEADAAN))
+    return page(request, "status.html", who, subs=subs, keadaan_semua=list(kata.KEADAAN))
 
 
 @app.get("/status/{submission_id}", response_class=HTMLResponse)
 def status_one(request: Request, submission_id: int, who: SignedDep) -> HTMLResponse:
     """One submission: files, profile, history and quality report."""
-    _forbid(who.can_read)
+    forbid(who.can_read)
     with db.connect(config.load()) as conn, conn.cursor() as cur:
         subs = audit.status(cur, submission_id)
     if not subs:
         raise HTTPException(404, "Pengajuan tidak ada / no such submission")
     sub = subs[0]
     sub["nik_sah"] = _nik_share(sub)
-    return _page(request, "status_satu.html", who, sub=sub, dasbor=_dashboards_fed(sub["source"]),
+    return page(request, "status_satu.html", who, sub=sub, dasbor=_dashboards_fed(sub["source"]),
                  airflow_run=airflow_run_url, laporan=quality_report.listing(config.load(), submission_id))
 
 
 @app.get("/status/{submission_id}/laporan/{gate}", response_class=HTMLResponse)
 def quality_report_page(submission_id: int, gate: str, who: SignedDep) -> Response:
     """One gate's quality report of a submission (counts and column names only)."""
-    _forbid(who.can_read)
+    forbid(who.can_read)
     report = quality_report.path(config.load(), submission_id, gate)
     if report is None or not report.exists():
         raise HTTPException(404, "Laporan mutu tidak ada / no such quality report")

@@ -122,14 +122,36 @@ def test_nothing_is_sent_without_an_smtp_host_and_a_failed_send_is_sent_later(se
     assert notify.flush(unset) == {"tanpa_smtp": 1}
     assert notify.flush(told) == {} and mailbox.mails == []  # marked, never mailed later
 
-    other = tmp_path / "daftar-2.csv"
-    other.write_text(LIST.replace("RT 1", "RT 2"))
-    submit(told, other, "pkh", label="PKH 2024 ulang")
+    for n in (2, 3):
+        other = tmp_path / f"daftar-{n}.csv"
+        other.write_text(LIST.replace("RT 1", f"RT {n}"))
+        submit(told, other, "pkh", label=f"PKH 2024 ulang {n}")
     closed = dataclasses.replace(told, smtp_port=_port())  # nothing listens there
+    # the server cannot be reached: one failure recorded, the other waits for the next flush (no timeout per mail)
     assert notify.flush(closed) == {"gagal": 1}
     assert query(told, "select keadaan, percobaan from audit.surat where keadaan = 'gagal'") == [("gagal", 1)]
-    assert notify.flush(told) == {"terkirim": 1} and len(mailbox.wait(1)) == 1
-    assert query(told, "select percobaan from audit.surat where keadaan = 'terkirim'") == [(2,)]
+    assert notify.flush(told) == {"terkirim": 2} and len(mailbox.wait(2)) == 2
+    assert query(told, "select percobaan from audit.surat where keadaan = 'terkirim' order by 1") == [(1,), (2,)]
+
+
+def test_a_change_another_flush_mailed_after_this_ones_snapshot_is_let_go(told, mailbox, tmp_path, monkeypatch):
+    """Two flushes at once (a page and a DAG task): the second may see a change as unmailed in its snapshot and get
+    its lock once the first let go; it looks again under the lock and does not mail it twice."""
+    good = tmp_path / "daftar.csv"
+    good.write_text(LIST)
+    submit(told, good, "pkh", label="PKH 2024")
+    with psycopg2.connect(told.database_url) as conn, conn.cursor() as cur:
+        seen = notify.OUTBOXES[0].pending(cur, told, [])  # as the second flush sees it: not mailed, tried 0 times
+        conn.rollback()
+    assert seen is not None and seen.tries == 0
+    assert notify.flush(told) == {"terkirim": 1}  # the first flush mails it
+    # the second flush, its query run before the first one's outcome was committed
+    stale = iter([dataclasses.replace(seen, compose=lambda: notify._mail(told, "sekali lagi", ["dua kali"]))])
+    monkeypatch.setattr(notify, "OUTBOXES", (dataclasses.replace(
+        notify.OUTBOXES[0], pending=lambda cur, settings, tried: next(stale, None)),))
+    assert notify.flush(told) == {}
+    assert len(mailbox.wait(2, timeout=3)) == 1
+    assert query(told, "select percobaan from audit.surat where keadaan = 'terkirim'") == [(1,)]
 
 
 REQUEST_USERS = [

@@ -306,10 +306,10 @@ def _reads_like_a_form_from_the_office(page, airflow, sid: int) -> None:
 def _the_right_people_were_mailed(mailbox, airflow, sid: int) -> None:
     """The product owner was asked to approve the browser's upload, and its uploader told it was published; each
     mail links the page and holds no NIK."""
-    link = f"{airflow.airflow_url}/sop/status/{sid}"
+    link = re.compile(re.escape(f"{airflow.airflow_url}/sop/status/{sid}") + r"(?!\d)")
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        mine = [m for m in mailbox.mails if link in m.body]
+        mine = [m for m in mailbox.mails if link.search(m.body)]
         if len(mine) >= 2:
             break
         time.sleep(1)
@@ -579,7 +579,7 @@ def test_a_dashboard_request_goes_through_the_four_parties_in_the_browser(airflo
 
             owner = user("kabid")
             # the product owner's own request: neither offered nor accepted when forced
-            own = _file_in_browser(owner, airflow, "Sebaran lansia tunggal per kecamatan")
+            own = _file_in_browser(owner, airflow, "Sebaran lansia tunggal per kecamatan", sketch)
             assert "telaah" not in _offered(owner) and "tolak" not in _offered(owner)
             forced = _post_step(airflow, "kabid", own, "telaah")
             assert forced.status_code == 400 and "sendiri" in forced.text and "own request" in forced.text
@@ -603,6 +603,8 @@ def test_a_dashboard_request_goes_through_the_four_parties_in_the_browser(airflo
             assert _offered(analyst) == ["rancangan_selesai", "komentar"]
             shown = analyst.request.get(airflow.airflow_url + analyst.get_attribute("#sketsa", "href"))
             assert shown.headers["content-type"] == "image/png" and shown.body() == sketch.read_bytes()
+            assert shown.headers["content-disposition"] == f'inline; filename="sketsa-{rid}.png"'
+            assert "sandbox" in shown.headers["content-security-policy"]
             _step(analyst, "rancangan_selesai", "Rancangan: peta desa dan tabel KPM di luar desil 1-4")
 
             engineer = user("kominfo")
@@ -645,7 +647,7 @@ def test_a_dashboard_request_goes_through_the_four_parties_in_the_browser(airflo
             _request_pages_fit_a_phone(browser, airflow, rid)
         finally:
             browser.close()
-    _requester_gets_nothing_else(airflow, own)
+    _requester_gets_nothing_else(airflow, own, rejected)
     _a_bad_request_is_refused_and_leaves_nothing(airflow)
     _hand_overs_were_mailed_without_the_request(mailbox, airflow, rid, mails_before)
 
@@ -655,12 +657,18 @@ def _post_step(airflow, user: str, rid: int, step: str, note: str = "") -> httpx
         return sop.http.post(f"/sop/permintaan/{rid}", data={"csrf": sop.csrf(), "langkah": step, "catatan": note})
 
 
-def _requester_gets_nothing_else(airflow, others: int) -> None:
+def _requester_gets_nothing_else(airflow, others: int, theirs: int) -> None:
     """The requester role grants the request pages and nothing else of Airflow or the SOP pages."""
     with _sop(airflow, "bappeda") as requester:
         for path in ("/sop/unggah", "/sop/persetujuan", "/sop/status", "/sop/status/1"):
             assert requester.http.get(path).status_code == 403, path
-        assert requester.http.get(f"/sop/permintaan/{others}").status_code == 404  # the product owner's own
+        # the product owner's own request, its sketch and its steps: as if they did not exist
+        for path in (f"/sop/permintaan/{others}", f"/sop/permintaan/{others}/sketsa"):
+            assert requester.http.get(path).status_code == 404, path
+        assert _post_step(airflow, "bappeda", others, "komentar", "bukan milik saya").status_code == 404
+        forged = requester.http.post(f"/sop/permintaan/{theirs}", data={"csrf": "palsu", "langkah": "komentar",
+                                                                        "catatan": "x"})
+        assert forged.status_code == 403, forged.status_code  # on their own request too, the token is checked
         for path in ("/api/v2/dags", "/api/v2/dags/bansos360_refresh/dagRuns", "/api/v2/connections",
                      "/api/v2/variables", "/api/v2/pools", "/auth/fab/v1/users", "/auth/fab/v1/roles"):
             assert requester.http.get(path).status_code == 403, path
@@ -697,13 +705,29 @@ def _a_bad_request_is_refused_and_leaves_nothing(airflow) -> None:
             assert answer.status_code == 400, (fields, answer.status_code)
             alert = re.search(r'role="alert" id="galat">([^<]+)<', answer.text).group(1)
             assert " / " in alert and all(w in alert for w in words), alert
+        too_long = {"pertanyaan": "x" * 4001}, None, ("terlalu panjang", "too long", "4000")
+        big = {}, ("sketsa.pdf", b"%PDF-" + bytes(5 << 20)), ("5 MB", "sketch")
+        for fields, sketch, words in (too_long, big):
+            answer = requester.http.post("/sop/permintaan", data={"csrf": requester.csrf(), **form, **fields},
+                                         files={"sketsa": sketch} if sketch else None)
+            alert = re.search(r'role="alert" id="galat">([^<]+)<', answer.text).group(1)
+            assert answer.status_code == 400 and all(w in alert for w in words), alert
         assert requester.http.post("/sop/permintaan", data={"csrf": "palsu", **form}).status_code == 403
+        # a body beyond the request pages' 6 MB: refused before it is read, whatever the upload limit
+        answer = requester.http.post("/sop/permintaan", data={"csrf": requester.csrf(), **form},
+                                     files={"sketsa": ("besar.png", b"\x89PNG\r\n\x1a\n" + bytes(7 << 20))})
+        assert answer.status_code == 413 and "6 MB" in answer.text, answer.text[:200]
+        # what the pages cannot read gets a bilingual 400 naming the field, never a 500 or English JSON
+        for answer, field in ((requester.http.get(f"/sop/permintaan/{2**64}"), "request_id"),
+                              (requester.http.post("/sop/permintaan/1", data={"csrf": requester.csrf()}), "langkah")):
+            assert answer.status_code == 400 and " / missing or invalid" in answer.text and field in answer.text, \
+                answer.text
     assert count() == before
 
 
 def _hand_overs_were_mailed_without_the_request(mailbox, airflow, rid: int, before: int) -> None:
-    link = f"{airflow.airflow_url}/sop/permintaan/{rid}"
-    mine = [m for m in mailbox.mails[before:] if link in m.body]
+    link = re.compile(re.escape(f"{airflow.airflow_url}/sop/permintaan/{rid}") + r"(?!\d)")
+    mine = [m for m in mailbox.mails[before:] if link.search(m.body)]
     told = [(m.subject.rsplit(": ", 1)[1], sorted(m.recipients)) for m in mine]
     assert told == [
         ("Diajukan", ["kabid@demo.invalid"]), ("Ditelaah", ["bappeda@demo.invalid"]),

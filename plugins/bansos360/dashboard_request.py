@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,9 @@ FREQUENCIES = tuple(kata.FREKUENSI)  # the migration's check constraints hold th
 ACCESS = tuple(kata.AKSES)
 ENGINEERS = frozenset({access.DATA_ENGINEER, "Admin"})  # Admin is the Kominfo engineer (docs/airflow.md)
 SKETCH_LIMIT = 5 << 20
+#: The longest each free text may be, in characters (the migrations' check constraints hold the same).
+PANJANG = {"instansi": 200, "pertanyaan": 4000, "pengguna": 500, "data_baru": 2000, "catatan": 2000,
+           "sketsa_nama": 200}
 SKETCH_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg", b"%PDF-": "application/pdf"}
 
 
@@ -82,6 +86,16 @@ class RequestError(ValueError):
         self.pesan, self.message = pesan, message
 
 
+def check_texts(**texts: str | None) -> None:
+    """Refuse a free text longer than ``PANJANG`` allows, or holding a NUL (which PostgreSQL cannot store)."""
+    for field, text in texts.items():
+        if text and len(text) > PANJANG[field]:
+            raise RequestError(f"{field} terlalu panjang: paling banyak {PANJANG[field]} karakter",
+                               f"{field} is too long: at most {PANJANG[field]} characters")
+        if text and "\x00" in text:
+            raise RequestError(f"{field} memuat karakter NUL", f"{field} holds a NUL character")
+
+
 def published_dashboards() -> dict[str, str]:
     """The dashboards a request may be published as: UUID -> title, from ``superset_assets/``."""
     from bansos360 import superset_sync
@@ -118,8 +132,8 @@ def store_sketch(home: Path, data: bytes) -> tuple[str, str]:
     folder = Path(home) / "permintaan"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / digest
-    if not target.exists():
-        partial = target.with_suffix(".sebagian")
+    if not target.exists():  # two uploads of one sketch at once write two partial files, then one wins
+        partial = folder / f".{digest}.{secrets.token_hex(4)}.sebagian"
         partial.write_bytes(data)
         partial.replace(target)
     return digest, kind
@@ -137,6 +151,7 @@ def file_request(cur, *, pemohon: str, instansi: str, pertanyaan: str, pengguna:
     empty = [k for k, v in texts.items() if not (v or "").strip()]
     if empty:
         raise RequestError(f"belum diisi: {', '.join(empty)}", f"not filled in: {', '.join(empty)}")
+    check_texts(**texts, data_baru=data_baru, sketsa_nama=sketsa[1] if sketsa else None)
     unknown = sorted(set(data_diminta) - kinds - {DATA_BARU})
     if not data_diminta or unknown:
         raise RequestError(f"data yang diminta tidak dikenal: {', '.join(unknown) or '(kosong)'}",
@@ -200,6 +215,7 @@ def take(cur, request_id: int, step_name: str, *, user: str, roles: set[str], ca
         raise RequestError(f"peran Anda tidak boleh mengambil langkah '{step.label}'",
                            f"your roles may not take the step {step.name!r}")
     note = (catatan or "").strip() or None
+    check_texts(catatan=note)
     if step.note_required and not note:
         raise RequestError(f"langkah '{step.label}' memerlukan catatan (alasannya)",
                            f"the step {step.name!r} needs a note (its reason)")

@@ -129,6 +129,13 @@ def _request_move(cur, settings, tried: list[int]) -> Pending | None:
     return Pending(move, tries, to, lambda: request_message(settings, request_id, state, by, role, at))
 
 
+def _settled(cur, box: Outbox, item: Pending) -> bool:
+    """Whether another flush recorded an outcome for ``item`` since this one's query saw it (a new snapshot)."""
+    cur.execute(f"select percobaan from {box.table} where {box.key} = %s", (item.key,))  # noqa: S608
+    row = cur.fetchone()
+    return (row[0] if row else 0) != item.tries
+
+
 OUTBOXES = (Outbox("pengajuan", _submission_change, "audit.surat", "state_change_id"),
             Outbox("permintaan", _request_move, "audit.surat_permintaan", "riwayat_id"))
 
@@ -218,7 +225,10 @@ def flush(settings) -> dict[str, int]:
     """Mail every state change of a submission or a dashboard request not mailed yet; what became of them, by outcome.
 
     Never raises: a mail that cannot be sent is tried again at the next flush (up to MAX_TRIES), and the error is
-    recorded, not thrown.
+    recorded, not thrown. When the SMTP server cannot be reached at all, the flush stops after recording that one
+    failure: the rest wait for the next flush rather than keep a page waiting a timeout per mail. Two flushes at once
+    (a page and a DAG task) never mail one change twice: each change is locked while it is mailed, and looked at again
+    under the lock.
     """
     done: dict[str, int] = {}
     try:
@@ -229,6 +239,9 @@ def flush(settings) -> dict[str, int]:
                     tried: list[int] = []  # one that fails is tried again at the next flush, not in this one
                     while (item := box.pending(cur, settings, tried)) is not None:
                         tried.append(item.key)
+                        if _settled(cur, box, item):
+                            conn.commit()  # another flush mailed it after this one's snapshot: let it go
+                            continue
                         outcome, error, to = "terkirim", None, item.to
                         if item.stale:
                             outcome, to = "usang", []
@@ -236,12 +249,16 @@ def flush(settings) -> dict[str, int]:
                             outcome = "tanpa_smtp"
                         elif not to:
                             outcome = "tanpa_penerima"
+                        connecting = unreachable = False
                         if outcome == "terkirim":
                             try:
+                                connecting = server is None
                                 server = server or _smtp(settings)
+                                connecting = False
                                 server.send_message(item.compose(), to_addrs=to)
                             except (OSError, smtplib.SMTPException) as exc:
                                 outcome, error, server = "gagal", f"{type(exc).__name__}: {exc}"[:500], None
+                                unreachable = connecting
                                 log.warning("mail of %s change %s not sent: %s", box.name, item.key, error)
                         cur.execute(
                             f"insert into {box.table} ({box.key}, keadaan, penerima, percobaan, galat) "  # noqa: S608
@@ -251,6 +268,8 @@ def flush(settings) -> dict[str, int]:
                             (item.key, outcome, to, item.tries + 1, error))
                         conn.commit()  # each outcome as soon as it is known: a crash never mails one twice
                         done[outcome] = done.get(outcome, 0) + 1
+                        if unreachable:  # no server to talk to: the rest waits for the next flush, not 60 s each
+                            return done
             finally:
                 if server is not None:
                     server.quit()

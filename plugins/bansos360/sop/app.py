@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import httpx
 from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bansos360 import access, audit, config, db, inbox, intake, notify, quality_report, raw_gate, sources, upgrade_pause
@@ -42,6 +43,14 @@ async def _to_login(request: Request, exc: NotSignedIn) -> Response:
     from airflow.api_fastapi.app import get_auth_manager
 
     return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)), status_code=303)
+
+
+@app.exception_handler(RequestValidationError)
+async def _invalid_form(request: Request, exc: RequestValidationError) -> Response:
+    """A form or an address the pages cannot read (a field missing, a number out of range): a bilingual 400."""
+    fields = sorted({str(e.get("loc", ["", "?"])[-1]) for e in exc.errors()})
+    return Response(f"Isian tidak lengkap atau tidak sah: {', '.join(fields)} / missing or invalid: "
+                    f"{', '.join(fields)}", status_code=400, media_type="text/plain; charset=utf-8")
 
 
 @app.get("/", response_class=HTMLResponse)

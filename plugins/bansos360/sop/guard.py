@@ -4,14 +4,16 @@
 or the SOP pages may be framed by another site (``X-Frame-Options: DENY``, CSP ``frame-ancestors 'none'``), and
 no answer is sniffed as another type (``X-Content-Type-Options: nosniff``).
 
-``UploadLimit`` (the SOP app): a request body larger than ``BANSOS360_MAX_UPLOAD_MB`` is refused from its
-``Content-Length`` before a byte of it is read or stored; a body without a length is refused too.
+``UploadLimit`` (the SOP app): a request body larger than ``BANSOS360_MAX_UPLOAD_MB`` (``REQUEST_LIMIT_MB`` for the
+dashboard request pages) is refused from its ``Content-Length`` before a byte of it is read or stored; a body without
+a length is refused too.
 """
 
 from __future__ import annotations
 
 from bansos360 import config
 
+REQUEST_LIMIT_MB = 6  # a dashboard request: its sketch (at most 5 MB, dashboard_request.SKETCH_LIMIT) and its text
 HEADERS = [(b"x-frame-options", b"DENY"), (b"content-security-policy", b"frame-ancestors 'none'"),
            (b"x-content-type-options", b"nosniff")]
 
@@ -44,15 +46,17 @@ class UploadLimit:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["method"] == "POST":
-            limit_mb = config.load().max_upload_mb
+            # a dashboard request carries a sketch of at most 5 MB and some text: never a delivery's size
+            request = "/permintaan" in scope["path"]
+            limit_mb = REQUEST_LIMIT_MB if request else config.load().max_upload_mb
             length = dict(scope.get("headers", [])).get(b"content-length")
             if length is None:
                 return await _answer(send, 411, "Ukuran unggahan harus diketahui (Content-Length) / the upload must "
                                                 "declare its size (Content-Length)")
             if not length.isdigit() or int(length) > limit_mb * 1024 * 1024:
-                return await _answer(send, 413, f"Berkas terlalu besar: batasnya {limit_mb:g} MB "
-                                                f"(BANSOS360_MAX_UPLOAD_MB) / the file is too large: the limit is "
-                                                f"{limit_mb:g} MB")
+                setting = "" if request else " (BANSOS360_MAX_UPLOAD_MB)"
+                return await _answer(send, 413, f"Berkas terlalu besar: batasnya {limit_mb:g} MB{setting} / the file "
+                                                f"is too large: the limit is {limit_mb:g} MB")
         return await self.app(scope, receive, send)
 
 

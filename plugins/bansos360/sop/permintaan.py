@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bansos360 import config, db, notify, sources, upgrade_pause
@@ -25,6 +26,8 @@ from bansos360.sop.web import PREFIX, Signed, SignedDep, check_csrf, forbid, pag
 
 log = logging.getLogger(__name__)
 router = APIRouter()
+RequestId = Annotated[int, Path(ge=1, le=2**63 - 1)]  # a bigint: anything else is no request
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "application/pdf": "pdf"}
 
 
 def _kinds() -> dict[str, str]:
@@ -116,24 +119,25 @@ def _status(request: Request, who: Signed, request_id: int, status_code: int = 2
 
 
 @router.get("/{request_id}", response_class=HTMLResponse)
-def request_status(request: Request, request_id: int, who: SignedDep, pesan: str = "") -> HTMLResponse:
+def request_status(request: Request, request_id: RequestId, who: SignedDep, pesan: str = "") -> HTMLResponse:
     """One request: what was asked, where it stands, its history, its dashboard, and the steps offered."""
     return _status(request, who, request_id, pesan=pesan)
 
 
 @router.post("/{request_id}")
-def take_step(request: Request, request_id: int, who: SignedDep, csrf: Annotated[str, Form()],
+def take_step(request: Request, request_id: RequestId, who: SignedDep, csrf: Annotated[str, Form()],
               langkah: Annotated[str, Form()], catatan: Annotated[str, Form()] = "",
               dasbor: Annotated[str, Form()] = "") -> Response:
     """Take one step on a request, as ``dashboard_request`` allows this user; recorded, then mailed."""
-    _visible(who, request_id)
+    req = _visible(who, request_id)
     check_csrf(who, csrf)
+    forbid(who.can_move_requests or req["pemohon"] == who.name)  # the flow decides the step; this is a second wall
     settings = config.load()
     if paused := upgrade_pause.notice(settings):
         return _status(request, who, request_id, 503, error=paused)
     try:
         with db.connect(settings) as conn, conn.cursor() as cur:
-            state = flow.take(cur, request_id, langkah, user=who.name, roles=who.roles, catatan=catatan[:2000],
+            state = flow.take(cur, request_id, langkah, user=who.name, roles=who.roles, catatan=catatan,
                               dasbor_uuid=dasbor or None)
             conn.commit()
     except flow.RequestError as exc:
@@ -145,14 +149,16 @@ def take_step(request: Request, request_id: int, who: SignedDep, csrf: Annotated
 
 
 @router.get("/{request_id}/sketsa")
-def sketch(request_id: int, who: SignedDep) -> Response:
+def sketch(request_id: RequestId, who: SignedDep) -> Response:
     """A request's sketch, to those who may see the request (an image shown, a PDF downloaded)."""
     req = _visible(who, request_id)
-    path = config.load().home / "permintaan" / str(req["sketsa_sha256"])
-    if not req["sketsa_sha256"] or not path.is_file():
+    digest = str(req["sketsa_sha256"] or "")
+    path = config.load().home / "permintaan" / digest
+    if not re.fullmatch(r"[0-9a-f]{64}", digest) or not path.is_file():
         raise HTTPException(404, "Sketsa tidak ada / no sketch")
     disposition = "inline" if req["sketsa_jenis"].startswith("image/") else "attachment"
+    name = f"sketsa-{request_id}.{EXTENSIONS.get(req['sketsa_jenis'], 'bin')}"
     return Response(path.read_bytes(), media_type=req["sketsa_jenis"],
-                    headers={"Content-Disposition": f'{disposition}; filename="sketsa-{request_id}"',
-                             "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+                    headers={"Content-Disposition": f'{disposition}; filename="{name}"',
+                             "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; sandbox",
                              "Cache-Control": "private, no-store"})

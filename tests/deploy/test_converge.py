@@ -205,6 +205,9 @@ def test_logins_on_superset_and_airflow_and_the_sop_pages(deployment):
                    transport=NamedHost(deployment.server.address, verify=_trust())) as sop:
         page = sop.http.get("/sop/persetujuan")
         assert page.status_code == 200 and 'name="csrf"' in page.text
+        # the third SOP's pages, on the request tables of the server's migrations
+        requests = sop.http.get("/sop/permintaan")
+        assert requests.status_code == 200 and 'id="selesai"' not in requests.text and "Belum ada." in requests.text
 
 
 def test_the_firewall_drops_every_port_but_ssh_http_and_https(deployment):

@@ -15,7 +15,6 @@ import hashlib
 import logging
 import re
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, HTTPException, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -28,6 +27,9 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 RequestId = Annotated[int, Path(ge=1, le=2**63 - 1)]  # a bigint: anything else is no request
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "application/pdf": "pdf"}
+# what a page says after a post redirected to it, by code: an address never carries words of its own onto the page
+PESAN = {"tersimpan": "Permintaan tersimpan / request filed",
+         "tercatat": "Langkah tercatat / step recorded"}
 
 
 def _kinds() -> dict[str, str]:
@@ -82,8 +84,7 @@ def file_request(request: Request, who: SignedDep, csrf: Annotated[str, Form()],
         return _form(request, who, 400, str(exc), isian)
     log.info("dashboard request %s filed by %s", request_id, who.name)
     notify.flush(settings)
-    return RedirectResponse(f"{PREFIX}/permintaan/{request_id}?pesan={quote('Permintaan tersimpan / filed')}",
-                            status_code=303)
+    return RedirectResponse(f"{PREFIX}/permintaan/{request_id}?pesan=tersimpan", status_code=303)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -121,7 +122,7 @@ def _status(request: Request, who: Signed, request_id: int, status_code: int = 2
 @router.get("/{request_id}", response_class=HTMLResponse)
 def request_status(request: Request, request_id: RequestId, who: SignedDep, pesan: str = "") -> HTMLResponse:
     """One request: what was asked, where it stands, its history, its dashboard, and the steps offered."""
-    return _status(request, who, request_id, pesan=pesan)
+    return _status(request, who, request_id, pesan=PESAN.get(pesan, ""))
 
 
 @router.post("/{request_id}")
@@ -142,10 +143,9 @@ def take_step(request: Request, request_id: RequestId, who: SignedDep, csrf: Ann
             conn.commit()
     except flow.RequestError as exc:
         return _status(request, who, request_id, 400, error=str(exc))
-    log.info("dashboard request %s: %s by %s", request_id, langkah, who.name)
+    log.info("dashboard request %s: %s by %s, now %s", request_id, langkah, who.name, state.value)
     notify.flush(settings)
-    done = f"Langkah tercatat; permintaan berstatus {state.value} / step recorded; the request is {state.value}"
-    return RedirectResponse(f"{PREFIX}/permintaan/{request_id}?pesan={quote(done)}", status_code=303)
+    return RedirectResponse(f"{PREFIX}/permintaan/{request_id}?pesan=tercatat", status_code=303)
 
 
 @router.get("/{request_id}/sketsa")
